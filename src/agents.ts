@@ -1,0 +1,89 @@
+import type { Config } from "@opencode-ai/plugin"
+import { readMarkdown } from "./templates.js"
+
+export const AGENT_IDS = ["commander", "planner", "worker", "reviewer"] as const
+export type AgentId = (typeof AGENT_IDS)[number]
+
+/** Each handoff tool and the one agent it belongs to. */
+export const HANDOFF_TOOLS = { orchestrate: "commander", submit_plan: "planner", submit_verdict: "reviewer" } as const
+
+type Action = "allow" | "deny" | "ask"
+type PermissionValue = Action | Record<string, Action>
+type Permission = Record<string, PermissionValue>
+type AgentConfig = NonNullable<NonNullable<Config["agent"]>[string]>
+
+export interface RegisterOptions {
+  /** Code tools (names) our own agents may use. */
+  codeTools: readonly string[]
+  /** Whether the user's own agents are offered the code tools too. */
+  codeToolsForAllAgents: boolean
+}
+
+/**
+ * Registers our agents and the /task command. A user's own config for the
+ * same agent wins field by field; `build`, `plan` and `default_agent` are
+ * never touched. Our handoff tools are denied everywhere but to their owner.
+ */
+export function registerAgents(cfg: Config, options: RegisterOptions): void {
+  const handoffDenies: Permission = Object.fromEntries(Object.keys(HANDOFF_TOOLS).map((t) => [t, "deny"]))
+  const codeDenies: Permission = options.codeToolsForAllAgents
+    ? {}
+    : Object.fromEntries(options.codeTools.map((t) => [t, "deny"]))
+  cfg.permission = mergePermission(asPermission(cfg.permission), { ...handoffDenies, ...codeDenies }) as Config["permission"]
+
+  cfg.agent ??= {}
+  for (const id of AGENT_IDS) {
+    const doc = readMarkdown(`agents/${id}.md`)
+    const own = Object.entries(HANDOFF_TOOLS).find(([, owner]) => owner === id)?.[0]
+    const codeAccess: Permission = id === "commander" ? {} : Object.fromEntries(options.codeTools.map((t) => [t, "allow"]))
+    const permission: Permission = {
+      ...(doc.frontmatter.permission as Permission),
+      // Always after the agent's own rules: the last matching rule wins.
+      ...handoffDenies,
+      ...(id === "commander" ? { task: "deny" } : {}),
+      ...codeAccess,
+      ...(own ? { [own]: "allow" } : {}),
+    }
+    const ours: AgentConfig = {
+      description: String(doc.frontmatter.description ?? ""),
+      mode: doc.frontmatter.mode as AgentConfig["mode"],
+      prompt: doc.body,
+      permission: permission as AgentConfig["permission"],
+    }
+    const user = cfg.agent[id]
+    cfg.agent[id] = user ? mergeAgent(ours, user) : ours
+  }
+
+  cfg.command ??= {}
+  if (!cfg.command.task) {
+    const doc = readMarkdown("prompts/task-command.md")
+    cfg.command.task = {
+      template: doc.body,
+      description: String(doc.frontmatter.description ?? ""),
+      agent: "commander",
+    }
+  }
+}
+
+function mergeAgent(ours: AgentConfig, user: AgentConfig): AgentConfig {
+  const merged: AgentConfig = { ...ours, ...user }
+  if (user.permission) {
+    merged.permission = mergePermission(ours.permission as Permission, user.permission as Permission) as AgentConfig["permission"]
+  }
+  return merged
+}
+
+function asPermission(value: unknown): Permission {
+  if (typeof value === "string") return { "*": value as Action }
+  return (value ?? {}) as Permission
+}
+
+/** Later rules win, so `extra` goes last; a key set again moves to the end. */
+function mergePermission(base: Permission | undefined, extra: Permission): Permission {
+  const merged: Permission = { ...base }
+  for (const [key, value] of Object.entries(extra)) {
+    delete merged[key]
+    merged[key] = value
+  }
+  return merged
+}

@@ -1,0 +1,70 @@
+import type { Options } from "../config.js"
+import type { Handoffs } from "../opencode/handoff.js"
+import type { Progress } from "../opencode/progress.js"
+import type { ChildTurn, SessionGate } from "../opencode/sessions.js"
+import type { AgentId } from "../agents.js"
+import type { TreeSnapshots } from "../workspace/snapshot.js"
+import { runCommand, type CommandResult } from "../workspace/shell.js"
+import { addUsage, type MissionState } from "./state.js"
+import type { MissionStore } from "./store.js"
+
+/** What the engine needs from the outside world; tests pass fakes. */
+export interface EngineDeps {
+  sessions: SessionGate
+  handoffs: Handoffs
+  progress: Progress
+  options: Options
+}
+
+/** One running mission: its state and everything that acts on it. */
+export interface Mission {
+  deps: EngineDeps
+  state: MissionState
+  store: MissionStore
+  snapshots: TreeSnapshots
+  signal: AbortSignal
+  /** The phase last announced with a toast. */
+  lastPhase?: string
+}
+
+/** Persists the state (atomically) and appends an event. */
+export async function commit(m: Mission, event: string, data: Record<string, unknown> = {}): Promise<void> {
+  await m.store.event(event, data)
+  await m.store.save(m.state)
+}
+
+/** Creates a child session, runs one prompt in it, and books its usage. */
+export async function childTurn(
+  m: Mission,
+  input: { agent: AgentId; title: string; text: string; sessionID?: string; before?: (sessionID: string) => void },
+): Promise<ChildTurn> {
+  const { sessions, handoffs, options } = m.deps
+  const directory = m.state.directory
+  const sessionID =
+    input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))
+  handoffs.join(sessionID)
+  input.before?.(sessionID)
+  try {
+    const turn = await sessions.prompt(sessionID, {
+      agent: input.agent,
+      text: input.text,
+      directory,
+      timeoutMs: options.childTimeoutSec * 1000,
+      signal: m.signal,
+    })
+    const usage = { ...turn.usage, sessions: input.sessionID ? 0 : 1 }
+    addUsage(m.state.usage, usage)
+    return turn
+  } finally {
+    handoffs.leave(sessionID)
+  }
+}
+
+/** Runs a verify or evidence command in the mission's directory with the configured timeout. */
+export function runInMission(m: Mission, command: string): Promise<CommandResult> {
+  return runCommand(command, {
+    cwd: m.state.directory,
+    timeoutMs: m.deps.options.verifyTimeoutSec * 1000,
+    signal: m.signal,
+  })
+}

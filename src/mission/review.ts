@@ -1,0 +1,72 @@
+import { bullets, fill } from "../templates.js"
+import { childTurn, runInMission, type Mission } from "./context.js"
+import type { CheckedEvidence } from "./state.js"
+import { recheckEvidence, type VerdictSpec, verdictProblems } from "./verdict.js"
+
+export type ReviewOutcome =
+  | { kind: "pass"; verdict: VerdictSpec; evidence: CheckedEvidence[]; sessionID: string }
+  | { kind: "fail"; verdict: VerdictSpec; evidence: CheckedEvidence[]; sessionID: string }
+  | { kind: "evidence_mismatch"; verdict: VerdictSpec; evidence: CheckedEvidence[]; sessionID: string }
+  | { kind: "no_verdict"; reason: string; sessionID: string }
+
+/**
+ * A reviewer child session judges the request and submits a verdict; the
+ * engine then re-runs a pass's evidence. A reviewer that ends without a
+ * valid verdict is asked once more in the same session.
+ */
+export async function review(m: Mission, title: string, request: string): Promise<ReviewOutcome> {
+  let sessionID: string | undefined
+  let text = request
+  let lastError = ""
+  for (let ask = 0; ask < 2; ask++) {
+    const turn = await childTurn(m, {
+      agent: "reviewer",
+      title,
+      text,
+      ...(sessionID ? { sessionID } : {}),
+      before: (id) => m.deps.handoffs.expectVerdict(id, verdictProblems),
+    })
+    sessionID = turn.sessionID
+    const taken = m.deps.handoffs.takeVerdict(turn.sessionID)
+    if (taken.value) return judge(m, taken.value, turn.sessionID)
+    lastError = turn.error ?? (taken.errors.length ? taken.errors.join(" ") : "no submit_verdict call")
+    if (turn.error || m.signal.aborted) break
+    text = fill("verdict-retry", { errors: taken.errors.length ? `\n${bullets(taken.errors)}` : "" })
+  }
+  return { kind: "no_verdict", reason: lastError, sessionID: sessionID ?? "" }
+}
+
+async function judge(m: Mission, verdict: VerdictSpec, sessionID: string): Promise<ReviewOutcome> {
+  if (verdict.verdict === "fail") return { kind: "fail", verdict, evidence: [], sessionID }
+  const { checked, mismatches } = await recheckEvidence(verdict, (command) => runInMission(m, command))
+  if (mismatches.length > 0) return { kind: "evidence_mismatch", verdict, evidence: checked, sessionID }
+  return { kind: "pass", verdict, evidence: checked, sessionID }
+}
+
+/** The feedback a worker gets from a failed review, verbatim findings first. */
+export function reviewFeedback(outcome: ReviewOutcome): string {
+  switch (outcome.kind) {
+    case "pass":
+      return ""
+    case "fail": {
+      const issues = outcome.verdict.issues.map((i) => {
+        const where = i.file ? `${i.file}${i.line ? `:${i.line}` : ""}: ` : ""
+        return `[${i.severity}] ${where}${i.message}`
+      })
+      return `Reviewer's verdict: fail — ${outcome.verdict.summary}\n\n${bullets(issues)}`
+    }
+    case "evidence_mismatch": {
+      const lines = outcome.evidence
+        .filter((e) => e.exitCode !== e.claimed)
+        .map((e) => `\`${e.command}\`: the reviewer claimed exit ${e.claimed}, the engine got ${e.exitCode}\n${indent(e.output)}`)
+      return `The reviewer passed this task, but its evidence did not reproduce:\n\n${lines.join("\n\n")}`
+    }
+    case "no_verdict":
+      return `The review produced no verdict (${outcome.reason}).`
+  }
+}
+
+export function indent(text: string): string {
+  const trimmed = text.trim()
+  return trimmed ? trimmed.split("\n").map((l) => `    ${l}`).join("\n") : "    (no output)"
+}

@@ -1,0 +1,117 @@
+import { z } from "zod"
+import { PlanSpec, TaskSpec } from "./plan.js"
+
+/** The exit states every mission ends in; nothing else is final. */
+export const FinalStatus = z.enum(["sealed", "failed", "cancelled", "budget_exhausted", "needs_user"])
+export type FinalStatus = z.infer<typeof FinalStatus>
+
+export const MissionStatus = z.enum(["planning", "running", "master_review", ...FinalStatus.options])
+export type MissionStatus = z.infer<typeof MissionStatus>
+
+export const Evidence = z.object({
+  command: z.string(),
+  exitCode: z.number().int(),
+})
+export type Evidence = z.infer<typeof Evidence>
+
+/** An evidence command as the engine re-ran it, beside what the reviewer claimed. */
+export const CheckedEvidence = Evidence.extend({
+  claimed: z.number().int().optional(),
+  output: z.string(),
+})
+export type CheckedEvidence = z.infer<typeof CheckedEvidence>
+
+export const AttemptOutcome = z.enum([
+  "passed",
+  "no_change",
+  "syntax_failed",
+  "verify_failed",
+  "review_failed",
+  "evidence_mismatch",
+  "no_verdict",
+  "session_error",
+])
+export type AttemptOutcome = z.infer<typeof AttemptOutcome>
+
+export const Attempt = z.object({
+  attempt: z.number().int(),
+  round: z.number().int(),
+  outcome: AttemptOutcome,
+  /** What goes back to the worker verbatim when the attempt failed. */
+  feedback: z.string(),
+  changedFiles: z.array(z.string()),
+  evidence: z.array(CheckedEvidence),
+  sessions: z.array(z.string()),
+})
+export type Attempt = z.infer<typeof Attempt>
+
+export const TaskStatus = z.enum(["pending", "running", "passed", "failed"])
+export type TaskStatus = z.infer<typeof TaskStatus>
+
+export const TaskState = z.object({
+  spec: TaskSpec,
+  status: TaskStatus,
+  attempts: z.array(Attempt),
+})
+export type TaskState = z.infer<typeof TaskState>
+
+export const Usage = z.object({
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  reasoningTokens: z.number(),
+  cacheReadTokens: z.number(),
+  cacheWriteTokens: z.number(),
+  cost: z.number(),
+  sessions: z.number().int(),
+})
+export type Usage = z.infer<typeof Usage>
+
+export const STATE_VERSION = 1
+
+export const MissionState = z.object({
+  version: z.literal(STATE_VERSION),
+  id: z.string(),
+  mission: z.string(),
+  directory: z.string(),
+  commanderSession: z.string(),
+  status: MissionStatus,
+  round: z.number().int(),
+  replans: z.number().int(),
+  plan: PlanSpec.omit({ tasks: true }).optional(),
+  tasks: z.array(TaskState),
+  usage: Usage,
+  isolation: z.object({ mode: z.enum(["in-place"]), note: z.string() }),
+  masterReview: z
+    .object({ verdict: z.enum(["pass", "fail"]), summary: z.string(), evidence: z.array(CheckedEvidence) })
+    .optional(),
+  missionVerify: z.array(CheckedEvidence),
+  /** Why the mission ended where it did, in one paragraph, for the report. */
+  reason: z.string().optional(),
+  questions: z.array(z.string()).optional(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+})
+export type MissionState = z.infer<typeof MissionState>
+
+export function emptyUsage(): Usage {
+  return { inputTokens: 0, outputTokens: 0, reasoningTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cost: 0, sessions: 0 }
+}
+
+export function addUsage(total: Usage, more: Usage): void {
+  total.inputTokens += more.inputTokens
+  total.outputTokens += more.outputTokens
+  total.reasoningTokens += more.reasoningTokens
+  total.cacheReadTokens += more.cacheReadTokens
+  total.cacheWriteTokens += more.cacheWriteTokens
+  total.cost += more.cost
+  total.sessions += more.sessions
+}
+
+export function isFinal(status: MissionStatus): status is FinalStatus {
+  return FinalStatus.safeParse(status).success
+}
+
+export function newMissionId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15)
+  return `m-${stamp}-${Math.random().toString(36).slice(2, 6)}`
+}

@@ -1,0 +1,131 @@
+import type { PluginInput } from "@opencode-ai/plugin"
+import type { AgentId } from "../agents.js"
+import { emptyUsage, type Usage } from "../mission/state.js"
+
+type Client = PluginInput["client"]
+
+export interface ChildTurn {
+  sessionID: string
+  /** The child's last assistant text. */
+  text: string
+  /** Set when the turn ended in a provider error, a timeout or an abort. */
+  error?: string
+  usage: Usage
+}
+
+/** The one gate to OpenCode's session API for a mission's child sessions. */
+export interface SessionGate {
+  create(input: { parentID: string; title: string; directory: string }): Promise<string>
+  prompt(
+    sessionID: string,
+    input: { agent: AgentId; text: string; directory: string; timeoutMs: number; signal: AbortSignal },
+  ): Promise<ChildTurn>
+  /** Aborts a child and waits (bounded) until OpenCode reports it idle. */
+  abort(sessionID: string, directory: string): Promise<void>
+}
+
+const POLL_MS = 1_000
+/** How long a child may sit idle with its prompt call unresolved before we stop waiting (as OpenCode's task tool does). */
+const IDLE_GRACE_MS = 3_000
+
+export function openCodeSessions(client: Client): SessionGate {
+  const abort = async (sessionID: string, directory: string) => {
+    await client.session.abort({ path: { id: sessionID }, query: { directory } }).catch(() => undefined)
+    const deadline = Date.now() + 5_000
+    while (Date.now() < deadline) {
+      if ((await statusOf(client, sessionID, directory)) !== "busy") return
+      await sleep(200)
+    }
+  }
+
+  return {
+    async create({ parentID, title, directory }) {
+      const res = await client.session.create({ body: { parentID, title }, query: { directory } })
+      if (!res.data) throw new Error(`could not create child session "${title}": ${describe(res.error)}`)
+      return res.data.id
+    },
+
+    async prompt(sessionID, { agent, text, directory, timeoutMs, signal }) {
+      const call = client.session.prompt({
+        path: { id: sessionID },
+        query: { directory },
+        body: { agent, parts: [{ type: "text", text }] },
+      })
+      let stop: (reason: string) => void = () => undefined
+      const stopped = new Promise<string>((resolve) => (stop = resolve))
+      const onAbort = () => stop("aborted")
+      signal.addEventListener("abort", onAbort, { once: true })
+      const timer = setTimeout(() => stop(`no result within ${Math.round(timeoutMs / 1000)} s`), timeoutMs)
+      const watchdog = watchIdle(client, sessionID, directory, () => stop(""))
+      try {
+        const outcome = await Promise.race([call.then(() => ""), stopped])
+        if (outcome) await abort(sessionID, directory)
+        const turn = await readTurn(client, sessionID, directory)
+        if (outcome && !turn.error) turn.error = outcome
+        return turn
+      } finally {
+        clearTimeout(timer)
+        watchdog.cancel()
+        signal.removeEventListener("abort", onAbort)
+      }
+    },
+
+    abort,
+  }
+}
+
+/** Calls `onStuck` when the session has been idle for IDLE_GRACE_MS while we still wait. */
+function watchIdle(client: Client, sessionID: string, directory: string, onStuck: () => void) {
+  let idleSince: number | undefined
+  let sawBusy = false
+  const timer = setInterval(async () => {
+    const status = await statusOf(client, sessionID, directory)
+    if (status === "busy" || status === "retry") {
+      sawBusy = true
+      idleSince = undefined
+      return
+    }
+    if (!sawBusy) return
+    idleSince ??= Date.now()
+    if (Date.now() - idleSince >= IDLE_GRACE_MS) onStuck()
+  }, POLL_MS)
+  return { cancel: () => clearInterval(timer) }
+}
+
+async function statusOf(client: Client, sessionID: string, directory: string): Promise<string> {
+  const res = await client.session.status({ query: { directory } }).catch(() => undefined)
+  const map = (res?.data ?? {}) as Record<string, { type: string }>
+  return map[sessionID]?.type ?? "idle"
+}
+
+/** Sums usage over the child's assistant messages and takes its last text and error. */
+async function readTurn(client: Client, sessionID: string, directory: string): Promise<ChildTurn> {
+  const res = await client.session.messages({ path: { id: sessionID }, query: { directory } })
+  const usage = emptyUsage()
+  usage.sessions = 1
+  let text = ""
+  let error: string | undefined
+  for (const message of res.data ?? []) {
+    if (message.info.role !== "assistant") continue
+    const info = message.info
+    usage.inputTokens += info.tokens.input
+    usage.outputTokens += info.tokens.output
+    usage.reasoningTokens += info.tokens.reasoning
+    usage.cacheReadTokens += info.tokens.cache.read
+    usage.cacheWriteTokens += info.tokens.cache.write
+    usage.cost += info.cost
+    error = info.error ? describe(info.error) : undefined
+    const parts = message.parts.filter((p) => p.type === "text").map((p) => (p as { text: string }).text)
+    if (parts.length) text = parts.join("\n")
+  }
+  return error ? { sessionID, text, error, usage } : { sessionID, text, usage }
+}
+
+function describe(error: unknown): string {
+  if (!error) return "unknown error"
+  if (typeof error === "string") return error
+  const e = error as { name?: string; data?: { message?: string }; message?: string }
+  return [e.name, e.data?.message ?? e.message].filter(Boolean).join(": ") || JSON.stringify(error)
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

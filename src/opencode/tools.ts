@@ -1,0 +1,82 @@
+import { type PluginInput, tool } from "@opencode-ai/plugin"
+import type { OptionsResult } from "../config.js"
+import { runMission } from "../mission/engine.js"
+import { describeIssues, PlanSpec } from "../mission/plan.js"
+import { VerdictSpec } from "../mission/verdict.js"
+import { bullets, readMarkdown } from "../templates.js"
+import type { Handoffs } from "./handoff.js"
+import { openCodeProgress } from "./progress.js"
+import type { SessionGate } from "./sessions.js"
+
+const describe = (name: string) => readMarkdown(`prompts/tools/${name}.md`).body
+
+export interface ToolDeps {
+  client: PluginInput["client"]
+  sessions: SessionGate
+  handoffs: Handoffs
+  config: OptionsResult
+  /** Raw `/task` arguments by commander session, captured before the model sees them. */
+  commandArguments: Map<string, string>
+}
+
+export function handoffTools(deps: ToolDeps) {
+  const { handoffs } = deps
+  return {
+    orchestrate: tool({
+      description: describe("orchestrate"),
+      args: {
+        mission: tool.schema.string().describe("The user's request, word for word"),
+      },
+      async execute(args, ctx) {
+        if (handoffs.inMission(ctx.sessionID)) {
+          throw new Error("This session belongs to a running mission (or is running one); a mission cannot start another.")
+        }
+        if (!deps.config.ok) throw new Error(deps.config.error)
+        const captured = deps.commandArguments.get(ctx.sessionID)
+        deps.commandArguments.delete(ctx.sessionID)
+        const mission = (captured ?? args.mission).trim()
+        const max = deps.config.options.maxMissionChars
+        if (!mission) {
+          throw new Error('The mission is empty. Say what to build, e.g. /task "Add a --verbose flag to the CLI, with tests".')
+        }
+        if (mission.length > max) {
+          throw new Error(
+            `The mission is ${mission.length} characters; the limit is ${max} (option maxMissionChars). Put long specifications in a file in the project and refer to it.`,
+          )
+        }
+        handoffs.join(ctx.sessionID)
+        try {
+          const result = await runMission(
+            { mission, directory: ctx.directory, commanderSession: ctx.sessionID, signal: ctx.abort },
+            { sessions: deps.sessions, handoffs, progress: openCodeProgress(deps.client, ctx), options: deps.config.options },
+          )
+          return { title: `mission ${result.state.status}`, output: result.report, metadata: { missionId: result.state.id, status: result.state.status } }
+        } finally {
+          handoffs.leave(ctx.sessionID)
+        }
+      },
+    }),
+
+    submit_plan: tool({
+      description: describe("submit_plan"),
+      args: PlanSpec.shape,
+      async execute(args, ctx) {
+        const parsed = PlanSpec.safeParse(args)
+        const problems = parsed.success ? handoffs.submitPlan(ctx.sessionID, parsed.data) : describeIssues(parsed.error)
+        if (problems.length) return `The plan was rejected. Fix these and call submit_plan again:\n${bullets(problems)}`
+        return `Plan accepted (${args.tasks.length} tasks). Stop now; the engine takes it from here.`
+      },
+    }),
+
+    submit_verdict: tool({
+      description: describe("submit_verdict"),
+      args: VerdictSpec.shape,
+      async execute(args, ctx) {
+        const parsed = VerdictSpec.safeParse(args)
+        const problems = parsed.success ? handoffs.submitVerdict(ctx.sessionID, parsed.data) : describeIssues(parsed.error)
+        if (problems.length) return `The verdict was rejected. Fix these and call submit_verdict again:\n${bullets(problems)}`
+        return "Verdict recorded. Stop now."
+      },
+    }),
+  }
+}

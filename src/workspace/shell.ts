@@ -1,0 +1,60 @@
+import { spawn } from "node:child_process"
+
+export interface CommandResult {
+  exitCode: number
+  /** Combined stdout and stderr, the tail kept when long. */
+  output: string
+  timedOut: boolean
+}
+
+const OUTPUT_LIMIT = 16_000
+
+/**
+ * Runs a shell command in its own process group so a timeout or an abort
+ * ends everything it started. Never rejects: failures are exit codes.
+ */
+export function runCommand(
+  command: string,
+  options: { cwd: string; timeoutMs: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
+): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    let output = ""
+    let timedOut = false
+    const child = spawn("/bin/sh", ["-c", command], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString("utf8")
+      if (output.length > OUTPUT_LIMIT * 2) output = output.slice(-OUTPUT_LIMIT)
+    }
+    child.stdout?.on("data", collect)
+    child.stderr?.on("data", collect)
+    const kill = () => {
+      if (child.pid === undefined) return
+      try {
+        process.kill(-child.pid, "SIGKILL")
+      } catch {
+        child.kill("SIGKILL")
+      }
+    }
+    const timer = setTimeout(() => {
+      timedOut = true
+      kill()
+    }, options.timeoutMs)
+    const onAbort = () => kill()
+    options.signal?.addEventListener("abort", onAbort, { once: true })
+    const finish = (exitCode: number, extra = "") => {
+      clearTimeout(timer)
+      options.signal?.removeEventListener("abort", onAbort)
+      let text = output + extra
+      if (text.length > OUTPUT_LIMIT) text = `…${text.slice(-OUTPUT_LIMIT)}`
+      if (timedOut) text += `\n[timed out after ${Math.round(options.timeoutMs / 1000)} s]`
+      resolve({ exitCode, output: text, timedOut })
+    }
+    child.on("error", (error) => finish(127, `\n${error.message}`))
+    child.on("close", (code, signal) => finish(code ?? (signal ? 128 + 9 : 1)))
+  })
+}
