@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rm } from "node:fs/promises"
+import { copyFile, mkdir, rm, writeFile } from "node:fs/promises"
 import path from "node:path"
 import { git, repoRoot } from "./git.js"
 
@@ -30,6 +30,7 @@ export class TreeSnapshots {
     }
     const gitDir = path.join(stateDir, "snapshots.git")
     await git(["init", "--quiet", "--bare", gitDir], { cwd: stateDir })
+    await writeFile(path.join(gitDir, "info", "exclude"), "/.opencode/orchestrator/\n/node_modules/\n")
     const env = { GIT_DIR: gitDir, GIT_WORK_TREE: projectDir, GIT_INDEX_FILE: index }
     return new TreeSnapshots(projectDir, env, [...excludes, "node_modules"], false)
   }
@@ -38,7 +39,7 @@ export class TreeSnapshots {
   async take(): Promise<string> {
     await git(["add", "--all", "--", "."], { cwd: this.projectDir, env: this.env })
     // Dropped after adding: naming an ignored path in a pathspec makes `git add` fail.
-    await git(["rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", ...this.excludes], { cwd: this.projectDir, env: this.env })
+    await git(["rm", "-r", "-q", "-f", "--cached", "--ignore-unmatch", "--", ...this.excludes], { cwd: this.projectDir, env: this.env })
     return (await git(["write-tree"], { cwd: this.projectDir, env: this.env })).trim()
   }
 

@@ -1,37 +1,16 @@
 // `/task` end to end through the real opencode binary and the built plugin.
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type LogEntry, overlapped, startModelServer } from "../support/model-server.js";
-import { makeProject, PLUGIN_UNDER_TEST, runOpencode, type Project } from "../support/opencode.js";
+import { overlapped, startModelServer } from "../support/model-server.js";
+import { makeProject } from "../support/opencode.js";
 import { scriptedCoder } from "../support/scripted-coder.js";
-import { ADD, ADD_BUGGY, FILES_BY_TASK, honestPass, MATH_PROJECT, MISSION, MUL, MUL_BUGGY, PLAN, T1, T2 } from "./fixtures.js";
+import { ADD, ADD_BUGGY, FILES_BY_TASK, honestPass, MATH_PROJECT, MISSION, MUL, MUL_BUGGY, PLAN, T1, T2, T3 } from "./fixtures.js";
+import { debugDump, finalText, readMission, roleOf, runTask, sessionsOf } from "./mission-helpers.js";
 
 const TIMEOUT = 240_000;
-
-function missionDir(project: Project): string {
-  const root = join(project.dir, ".opencode/orchestrator");
-  const ids = project.git("ls-files", "--others", "--ignored", "--exclude-standard", "--directory", ".opencode/orchestrator");
-  void ids;
-  const entries = readFileSync(join(root, ".."), { encoding: "utf8", flag: "r" });
-  void entries;
-  return root;
-}
-void missionDir;
-
-async function runTask(project: Project, server: Parameters<typeof runOpencode>[0]["model"], mission: string) {
-  return runOpencode({
-    project,
-    model: server,
-    plugins: [PLUGIN_UNDER_TEST],
-    args: ["run", "--command", "task", "--format", "json", "--print-logs"],
-    stdin: mission,
-    timeoutMs: 200_000,
-  });
-}
-
-const role = (e: LogEntry) =>
-  e.tools.includes("orchestrate") ? "commander" : e.tools.includes("submit_plan") ? "planner" : e.tools.includes("submit_verdict") ? "reviewer" : "worker";
+const projectTestsPass = (dir: string) => execFileSync("node", ["--test"], { cwd: dir, stdio: "pipe" });
 
 describe("/task in real OpenCode", () => {
   it(
@@ -50,57 +29,196 @@ describe("/task in real OpenCode", () => {
       project.write("notes.txt", "the user's untracked notes\n");
 
       const res = await runTask(project, server, MISSION);
-      const stderrTail = res.stderr.slice(-3000);
-      if (process.env.E2E_DEBUG) {
-        console.log(server.log.map((e) => `${e.seq} ${role(e)} ${e.sessionId} ${e.reply} ${e.tools.join(",")}`).join("\n"));
-        console.log(res.events.map((e) => JSON.stringify(e).slice(0, 400)).join("\n"));
-        console.log(res.stderr.split("\n").filter((l) => /orchestrator|ERROR|plugin/i.test(l)).slice(-40).join("\n"));
-      }
-      expect(res.code, stderrTail).toBe(0);
+      debugDump(server, res);
+      expect(res.code, res.stderr.slice(-3000)).toBe(0);
 
-      // Real effects: the files exist and the project's tests pass.
+      // Real effects: the files exist and the project's own tests pass.
       for (const rel of ["src/add.js", "src/mul.js", "src/dot.js", "test/dot.test.js"]) expect(project.exists(rel), rel).toBe(true);
+      expect(() => projectTestsPass(project.dir)).not.toThrow();
       // The user's uncommitted and untracked edits outside the tasks are untouched.
       expect(project.read("README.md")).toBe("# mathlib\n\nTiny maths helpers. (user's uncommitted edit)\n");
       expect(project.read("notes.txt")).toBe("the user's untracked notes\n");
 
       // The two independent workers overlapped in time; the dependent one started after both ended.
-      const workers = server.work().filter((e) => role(e) === "worker" && e.tools.length > 0);
-      const firstOf = (id: string) => workers.filter((w) => w.firstUserText.startsWith(`# ${id} · `));
-      const [w1] = firstOf("T1");
-      const [w2] = firstOf("T2");
-      const [w3] = firstOf("T3");
-      expect(w1 && w2 && w3).toBeTruthy();
-      expect(overlapped(w1!, w2!)).toBe(true);
-      expect(w3!.startedAt).toBeGreaterThanOrEqual(Math.max(...[...firstOf("T1"), ...firstOf("T2")].map((w) => w.endedAt)));
-
-      // The worker got the planner's work order verbatim.
-      expect(w1!.firstUserText).toContain(T1.description);
-      expect(w1!.firstUserText).toContain(T1.verify[0]);
+      const workers = sessionsOf(server, "worker");
+      const first = (id: string) => workers.find((w) => w.firstUserText.startsWith(`# ${id} · `))!;
+      const lastEnd = (id: string) => Math.max(...server.log.filter((e) => e.sessionId === first(id).sessionId).map((e) => e.endedAt));
+      expect(workers).toHaveLength(3);
+      expect(overlapped(first("T1"), first("T2"))).toBe(true);
+      expect(first("T3").startedAt).toBeGreaterThanOrEqual(Math.max(lastEnd("T1"), lastEnd("T2")));
+      // The worker got the planner's work order verbatim; the reviewer got it with the diff.
+      expect(first("T1").firstUserText).toContain(T1.description);
+      expect(first("T1").firstUserText).toContain(T1.acceptance[0]);
+      const review = sessionsOf(server, "reviewer").find((r) => r.firstUserText.includes("# T3 · "))!;
+      expect(review.firstUserText).toContain(T3.description);
+      expect(review.firstUserText).toContain("+++ b/src/dot.js");
+      // Only the commander is offered orchestrate; children only their own handoff tool.
+      for (const e of server.work()) {
+        const handoffs = e.tools.filter((t) => ["orchestrate", "submit_plan", "submit_verdict"].includes(t));
+        expect(handoffs.length, `${roleOf(e)} offered ${e.tools.join(",")}`).toBeLessThanOrEqual(1);
+        expect(e.tools).not.toContain("task");
+      }
 
       // State, TODO.md and the report.
-      const [missionId] = project.git("ls-files", "--others", "--exclude-standard", "--directory", ".opencode").length
-        ? [""]
-        : [""];
-      void missionId;
-      const root = join(project.dir, ".opencode/orchestrator");
-      const { readdirSync } = await import("node:fs");
-      const [id] = readdirSync(root);
-      const state = JSON.parse(readFileSync(join(root, id!, "state.json"), "utf8"));
+      const { state, todo } = readMission(project);
       expect(state.status).toBe("sealed");
-      expect(state.tasks.map((t: { status: string }) => t.status)).toEqual(["passed", "passed", "passed"]);
-      const todo = readFileSync(join(root, id!, "TODO.md"), "utf8");
-      expect(todo).toMatch(/- \[x\] T1 · Add add\(\)/);
-      expect(todo).toMatch(/- \[x\] T2 · Add mul\(\)/);
-      expect(todo).toMatch(/- \[x\] T3 · Add dot\(\)/);
-      const report = server.work().filter((e) => role(e) === "commander").at(-1)!;
-      void report;
-      const finalText = res.events.filter((e) => e.type === "text").map((e) => e.part?.text ?? "").join("\n");
-      expect(finalText).toMatch(/^\*\*Mission sealed\*\*/m);
-      expect(finalText).toContain("| T3 | Add dot() | passed | 1 |");
-      expect(finalText).toContain("`node --test` | 0");
+      expect(state.mission).toBe(MISSION); // the raw /task arguments, not the model's paraphrase
+      expect(state.tasks.map((t) => t.status)).toEqual(["passed", "passed", "passed"]);
+      for (const line of ["- [x] T1 · Add add()", "- [x] T2 · Add mul()", "- [x] T3 · Add dot()"]) expect(todo).toContain(line);
+      const text = finalText(res);
+      expect(text).toMatch(/^\*\*Mission sealed\*\*/m);
+      expect(text).toContain("| T3 | Add dot() | passed | 1 |");
+      expect(text).toContain("| `node --test` | 0 |");
+      expect(text).toMatch(/tokens: \d+ in, \d+ out/);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "retries: an invalid plan is corrected, a failed verify gate skips review, a pass whose evidence does not reproduce is rejected",
+    async () => {
+      const t2 = { ...T2, verify: ["test -f src/mul.js"] };
+      const plan = { summary: "add and mul", tasks: [T1, t2], verify: ["node --test"] };
+      const badPlan = { ...plan, tasks: [T1, { ...t2, dependsOn: ["T9"] }] };
+      const server = await startModelServer(
+        scriptedCoder({
+          plan: (_mission, call) => (call === 0 ? badPlan : plan),
+          work: (order) => {
+            if (order.taskId === "T1") return order.attempt === 1 ? ADD_BUGGY : ADD;
+            return order.attempt === 1 ? MUL_BUGGY : MUL;
+          },
+          review: (req) => {
+            if (req.taskId === "T2" && req.previous === 0) {
+              // A lie: the test fails on the buggy mul, but the reviewer claims it passed.
+              return { verdict: "pass", summary: "Looks right.", issues: [], evidence: [{ command: "node --test test/mul.test.js", exitCode: 0 }] };
+            }
+            return honestPass(req.taskId);
+          },
+        }),
+      );
+      const project = makeProject({ git: true, files: MATH_PROJECT });
+      const res = await runTask(project, server, "Add add and mul with tests.");
+      debugDump(server, res);
+      expect(res.code, res.stderr.slice(-3000)).toBe(0);
+
+      // The planner: one session, two submit_plan calls; the first was rejected with a precise message.
+      expect(sessionsOf(server, "planner")).toHaveLength(1);
+      const planResults = server.log.filter((e) => roleOf(e) === "planner").flatMap((e) => e.request.messages.filter((m) => m.role === "tool"));
+      expect(JSON.stringify(planResults)).toContain('unknown task \\"T9\\"');
+
+      const workers = sessionsOf(server, "worker");
+      const reviewers = sessionsOf(server, "reviewer");
+      const of = (list: typeof workers, id: string) => list.filter((e) => e.firstUserText.includes(`# ${id} · `));
+      // T1: the verify gate failed its first attempt, so only its second attempt was reviewed.
+      expect(of(workers, "T1")).toHaveLength(2);
+      expect(of(reviewers, "T1")).toHaveLength(1);
+      expect(of(workers, "T1")[1]!.firstUserText).toMatch(/Previous attempt 1 was rejected: verify failed/);
+      expect(of(workers, "T1")[1]!.firstUserText).toContain("`node --test test/add.test.js` exited 1");
+      // T2: the lying pass was re-run by the engine, rejected, and the task retried with that finding.
+      expect(of(workers, "T2")).toHaveLength(2);
+      expect(of(reviewers, "T2")).toHaveLength(2);
+      expect(of(workers, "T2")[1]!.firstUserText).toContain("evidence did not reproduce");
+      expect(of(workers, "T2")[1]!.firstUserText).toContain("the reviewer claimed exit 0, the engine got 1");
+
+      const { state } = readMission(project);
+      expect(state.status).toBe("sealed");
+      expect(state.tasks.map((t) => t.attempts.map((a) => a.outcome))).toEqual([
+        ["verify_failed", "passed"],
+        ["evidence_mismatch", "passed"],
+      ]);
+      expect(() => projectTestsPass(project.dir)).not.toThrow();
+      expect(finalText(res)).toContain("| T2 | Add mul() | passed | 2 |");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "a planner with questions ends the mission in needs_user without touching the project",
+    async () => {
+      const server = await startModelServer(
+        scriptedCoder({
+          plan: () => ({ summary: "Unclear target.", questions: ["Which database should sessions be stored in?"], tasks: [] }),
+          work: () => ({ "should-not-exist.txt": "x" }),
+          review: (req) => honestPass(req.taskId),
+        }),
+      );
+      const project = makeProject({ git: true, files: MATH_PROJECT });
+      const res = await runTask(project, server, "Add persistent sessions.");
+      debugDump(server, res);
+      expect(res.code).toBe(0);
+      expect(sessionsOf(server, "worker")).toHaveLength(0);
+      expect(project.git("status", "--porcelain")).toBe("");
+      const { state } = readMission(project);
+      expect(state.status).toBe("needs_user");
+      expect(state.questions).toEqual(["Which database should sessions be stored in?"]);
+      const text = finalText(res);
+      expect(text).toMatch(/^\*\*Mission needs_user\*\*/m);
+      expect(text).toContain("1. Which database should sessions be stored in?");
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "outside git: tasks run one at a time in place; a cyclic plan and a verdict missing a field get clear errors and are corrected",
+    async () => {
+      const cyclic = { ...PLAN, tasks: [{ ...T1, dependsOn: ["T3"] }, T2, T3] };
+      const server = await startModelServer(
+        scriptedCoder({
+          delayMs: 200,
+          plan: (_m, call) => (call === 0 ? cyclic : PLAN),
+          work: (order) => FILES_BY_TASK[order.taskId] ?? {},
+          review: (req) => {
+            const verdict = honestPass(req.taskId);
+            if (req.call === 0) delete verdict.summary;
+            return verdict;
+          },
+        }),
+      );
+      const project = makeProject({ git: false, files: MATH_PROJECT });
+      const res = await runTask(project, server, MISSION);
+      debugDump(server, res);
+      expect(res.code).toBe(0);
+
+      const planResults = JSON.stringify(server.log.filter((e) => roleOf(e) === "planner").map((e) => e.request.messages));
+      expect(planResults).toMatch(/cycle \(T1 → T3 → T1\)|cycle \(T3 → T1 → T3\)/);
+      const reviewerToolResults = server.log
+        .filter((e) => roleOf(e) === "reviewer")
+        .flatMap((e) => e.request.messages.filter((m) => m.role === "tool").map((m) => JSON.stringify(m.content)));
+      expect(reviewerToolResults.some((r) => /summary/.test(r) && /invalid|rejected/i.test(r))).toBe(true);
+
+      // One worker at a time.
+      const workers = server.log.filter((e) => roleOf(e) === "worker");
+      const sessions = [...new Set(workers.map((w) => w.sessionId))].map((id) => {
+        const own = workers.filter((w) => w.sessionId === id);
+        return { start: Math.min(...own.map((w) => w.startedAt)), end: Math.max(...own.map((w) => w.endedAt)) };
+      });
+      sessions.sort((a, b) => a.start - b.start);
+      for (let i = 1; i < sessions.length; i++) expect(sessions[i]!.start).toBeGreaterThanOrEqual(sessions[i - 1]!.end);
+
+      const { state } = readMission(project);
+      expect(state.status).toBe("sealed");
+      expect(state.isolation.note).toContain("not a git repository");
+      expect(finalText(res)).toContain("not a git repository");
+      expect(() => projectTestsPass(project.dir)).not.toThrow();
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "an empty mission and one over 20,000 characters are refused with a clear message, and nothing is written",
+    async () => {
+      const server = await startModelServer(
+        scriptedCoder({ plan: () => PLAN, work: () => ({}), review: (r) => honestPass(r.taskId) }),
+      );
+      const project = makeProject({ git: true, files: MATH_PROJECT });
+      const empty = await runTask(project, server, "   ");
+      expect(finalText(empty)).toContain("The mission is empty");
+      const huge = await runTask(project, server, "x".repeat(20_001));
+      expect(finalText(huge)).toContain("the limit is 20000");
+      expect(sessionsOf(server, "planner")).toHaveLength(0);
+      expect(existsSync(join(project.dir, ".opencode/orchestrator"))).toBe(false);
+      expect(project.git("status", "--porcelain")).toBe("");
     },
     TIMEOUT,
   );
 });
-void ADD; void ADD_BUGGY; void MUL; void MUL_BUGGY; void T2;

@@ -18,6 +18,9 @@ export interface ReviewRequest {
   text: string;
   /** How many reviews of this task this scripted model has started before (0 = first). */
   previous: number;
+  /** submit_verdict calls already made in this conversation, and the last one's result. */
+  call: number;
+  lastResult: string | undefined;
 }
 
 export interface CoderScenario {
@@ -48,11 +51,14 @@ export function scriptedCoder(scenario: CoderScenario): Script {
       return { toolCalls: [{ name: "submit_plan", arguments: scenario.plan(req.firstUserText(), calls.length, last) }], ...delay };
     }
     if (req.offers("submit_verdict")) {
-      if (results.some((r) => r.name === "submit_verdict")) return { text: "Verdict submitted.", ...delay };
+      const calls = results.filter((r) => r.name === "submit_verdict");
+      const lastResult = calls.at(-1)?.output;
+      if (lastResult?.startsWith("Verdict recorded")) return { text: "Verdict submitted.", ...delay };
       const text = req.firstUserText();
       const taskId = /^# (\S+) · /m.exec(text)?.[1] ?? "mission";
       const previous = req.assistantTurns() === 0 ? bump(reviewsStarted, taskId) : (reviewsStarted.get(taskId) ?? 1) - 1;
-      return { toolCalls: [{ name: "submit_verdict", arguments: scenario.review({ taskId, text, previous }) }], ...delay };
+      const args = scenario.review({ taskId, text, previous, call: calls.length, lastResult });
+      return { toolCalls: [{ name: "submit_verdict", arguments: args }], ...delay };
     }
     if (req.offers("write")) {
       if (results.length > 0) return { text: "Done: wrote the files the work order asks for.", ...delay };

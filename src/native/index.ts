@@ -1,0 +1,153 @@
+// Typed API over the native code-analysis addon (crates/analysis).
+// Every heavy call runs on the host's worker threads and returns a Promise.
+// When the addon is missing, `nativeStatus()` says why and every call
+// rejects with a NativeError whose code is "E_NATIVE_MISSING".
+
+import { type Binding, BUILD_COMMAND, load } from "./load.js";
+import type {
+  ImportsReport,
+  Language,
+  LanguagesInfo,
+  NativeErrorCode,
+  OutlineReport,
+  QueryReport,
+  RepoMapReport,
+  SyntaxReport,
+} from "./types.js";
+
+export type * from "./types.js";
+export { BUILD_COMMAND };
+
+export type NativeStatus =
+  | { available: true; path: string; version: string; languages: Language[] }
+  | { available: false; reason: string };
+
+export class NativeError extends Error {
+  readonly code: NativeErrorCode;
+
+  constructor(code: NativeErrorCode, message: string) {
+    super(message);
+    this.name = "NativeError";
+    this.code = code;
+  }
+}
+
+export interface FileOptions {
+  /** Files larger than this are skipped (default 2 MiB). */
+  maxBytes?: number;
+  /** Parser threads for this call (default: one per core). */
+  threads?: number;
+}
+
+export interface QueryOptions extends FileOptions {
+  /** At most this many captures (default 500). */
+  limit?: number;
+}
+
+export interface RepoMapOptions {
+  budgetTokens: number;
+  /** Root-relative files the map is personalised towards. */
+  focus: string[];
+  /** Stop walking after this many files (default 20,000). */
+  maxFiles?: number;
+  /** Files larger than this are left out (default 1 MiB). */
+  maxBytes?: number;
+  threads?: number;
+}
+
+const CODES: readonly NativeErrorCode[] = [
+  "E_NATIVE_MISSING",
+  "E_BAD_REQUEST",
+  "E_OUTSIDE_ROOT",
+  "E_BAD_QUERY",
+  "E_UNKNOWN_LANGUAGE",
+  "E_IO",
+  "E_PANIC",
+];
+
+function toNativeError(error: unknown): NativeError {
+  if (error instanceof NativeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
+  const known = CODES.find((c) => c === code);
+  return new NativeError(known ?? "E_IO", message);
+}
+
+function binding(): Binding {
+  const loaded = load();
+  if (!loaded.ok) throw new NativeError("E_NATIVE_MISSING", loaded.reason);
+  return loaded.binding;
+}
+
+type AsyncExport = "outlineAsync" | "checkAsync" | "queryAsync" | "importsAsync" | "repoMapAsync";
+
+async function call<T>(name: AsyncExport, request: object): Promise<T> {
+  let text: string;
+  try {
+    text = await binding()[name](JSON.stringify(request));
+  } catch (error) {
+    throw toNativeError(error);
+  }
+  const parsed: unknown = JSON.parse(text);
+  return parsed as T;
+}
+
+/** Whether the addon can be used, and if not, why (naming the build command). */
+export function nativeStatus(): NativeStatus {
+  const loaded = load();
+  if (!loaded.ok) return { available: false, reason: loaded.reason };
+  try {
+    const info = languages();
+    return { available: true, path: loaded.path, version: info.version, languages: info.languages.map((l) => l.name) };
+  } catch (error) {
+    return { available: false, reason: `the native addon loaded but does not answer: ${toNativeError(error).message}` };
+  }
+}
+
+/** Languages compiled into the addon and their extensions. */
+export function languages(): LanguagesInfo {
+  try {
+    const parsed: unknown = JSON.parse(binding().languages("{}"));
+    return parsed as LanguagesInfo;
+  } catch (error) {
+    throw toNativeError(error);
+  }
+}
+
+/** Symbols (functions, classes, methods, types, ...) of each file, nested. */
+export function outline(root: string, files: string[], options: FileOptions = {}): Promise<OutlineReport> {
+  return call("outlineAsync", { root, files, ...options });
+}
+
+/** Syntax errors (ERROR and MISSING nodes) of each file. */
+export function checkSyntax(root: string, files: string[], options: FileOptions = {}): Promise<SyntaxReport> {
+  return call("checkAsync", { root, files, ...options });
+}
+
+/** Runs a tree-sitter query over `files`, or over every file of `language`
+ * under `root` (honouring .gitignore) when `files` is omitted. */
+export function query(
+  root: string,
+  language: Language | string,
+  source: string,
+  files?: string[],
+  options: QueryOptions = {},
+): Promise<QueryReport> {
+  return call("queryAsync", { root, language, query: source, files, ...options });
+}
+
+/** Module dependency edges; relative imports resolved to files under `root`. */
+export function imports(root: string, files: string[], options: FileOptions = {}): Promise<ImportsReport> {
+  return call("importsAsync", { root, files, ...options });
+}
+
+/** The ranked repo map with its statistics. */
+export function repoMapReport(root: string, options: RepoMapOptions): Promise<RepoMapReport> {
+  return call("repoMapAsync", { root, ...options });
+}
+
+/** The ranked repo map text: definitions most relevant to `focus`, within
+ * `budgetTokens` (estimated at 4 characters per token). */
+export async function repoMap(root: string, options: RepoMapOptions): Promise<string> {
+  return (await repoMapReport(root, options)).map;
+}

@@ -1,0 +1,17 @@
+// The agent-facing code tools, backed by the native addon. Loading them never
+// touches the addon; a call without it fails with the build command to run.
+
+import type { ToolDefinition } from "@opencode-ai/plugin";
+import { codeCheckTool } from "./code-check.js";
+import { codeMapTool } from "./code-map.js";
+import { codeOutlineTool } from "./code-outline.js";
+import { codeSearchTool } from "./code-search.js";
+
+export function codeTools(): Record<string, ToolDefinition> {
+  return {
+    code_outline: codeOutlineTool(),
+    code_search: codeSearchTool(),
+    code_map: codeMapTool(),
+    code_check: codeCheckTool(),
+  };
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest"
+import { Options } from "../../src/config.js"
+import type { Mission } from "../../src/mission/context.js"
+import { runGates } from "../../src/mission/gates.js"
+import { missionState, tempDir, writeFiles } from "./helpers.js"
+
+function mission(directory: string, verifyTimeoutSec = 30): Mission {
+  return {
+    deps: { options: Options.parse({ verifyTimeoutSec }) },
+    state: missionState({ directory }),
+    signal: new AbortController().signal,
+  } as unknown as Mission
+}
+
+describe("mission/gates.ts runGates", () => {
+  it("fails with no_change when no file changed, without running verify", async () => {
+    const dir = tempDir()
+    const result = await runGates(mission(dir), [], ["touch ran.txt"])
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.outcome).toBe("no_change")
+    expect(result.feedback).toMatch(/No file changed/)
+    expect(result.evidence).toEqual([])
+    const { existsSync } = await import("node:fs")
+    expect(existsSync(`${dir}/ran.txt`)).toBe(false)
+  })
+
+  it("passes when every verify command exits 0, run in the project directory", async () => {
+    const dir = tempDir()
+    writeFiles(dir, { "a.txt": "hello\n" })
+    const result = await runGates(mission(dir), ["a.txt"], ["test -f a.txt", "grep -q hello a.txt"])
+    expect(result).toEqual({
+      ok: true,
+      evidence: [
+        { command: "test -f a.txt", exitCode: 0, output: "" },
+        { command: "grep -q hello a.txt", exitCode: 0, output: "" },
+      ],
+    })
+  })
+
+  it("passes with no verify commands once something changed", async () => {
+    expect(await runGates(mission(tempDir()), ["a.txt"], [])).toEqual({ ok: true, evidence: [] })
+  })
+
+  it("stops at the first failing verify command and returns its output", async () => {
+    const dir = tempDir()
+    const result = await runGates(mission(dir), ["a.txt"], ["true", "echo 'expected 3, got 4'; exit 1", "touch later.txt"])
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.outcome).toBe("verify_failed")
+    expect(result.feedback).toContain("`echo 'expected 3, got 4'; exit 1` exited 1")
+    expect(result.feedback).toContain("    expected 3, got 4")
+    expect(result.evidence.map((e) => e.exitCode)).toEqual([0, 1])
+    const { existsSync } = await import("node:fs")
+    expect(existsSync(`${dir}/later.txt`)).toBe(false)
+  })
+
+  it("fails a verify command that outlives verifyTimeoutSec", async () => {
+    const started = Date.now()
+    const result = await runGates(mission(tempDir(), 1), ["a.txt"], ["sleep 20"])
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.outcome).toBe("verify_failed")
+    expect(result.feedback).toContain("timed out after 1 s")
+    expect(result.evidence[0]?.exitCode).not.toBe(0)
+  })
+})

@@ -1,0 +1,91 @@
+import { execFileSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { afterEach } from "vitest"
+import type { PlanSpec, TaskSpec } from "../../src/mission/plan.js"
+import { emptyUsage, type MissionState, STATE_VERSION, type TaskState } from "../../src/mission/state.js"
+
+const made: string[] = []
+
+/** A fresh temp directory, removed after the test. */
+export function tempDir(prefix = "orch-unit-"): string {
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)))
+  made.push(dir)
+  return dir
+}
+
+afterEach(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@example.com",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@example.com",
+  GIT_CONFIG_NOSYSTEM: "1",
+}
+
+export function sh(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, { cwd, env: GIT_ENV, encoding: "utf8" })
+}
+
+/** A temp git repository with one commit (README.md). */
+export function gitRepo(files: Record<string, string> = { "README.md": "# demo\n" }): string {
+  const dir = tempDir("orch-repo-")
+  sh(dir, "init", "-q", "-b", "main")
+  sh(dir, "config", "core.autocrlf", "false")
+  writeFiles(dir, files)
+  sh(dir, "add", "-A")
+  sh(dir, "commit", "-q", "-m", "init")
+  return dir
+}
+
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    const file = path.join(dir, name)
+    mkdirSync(path.dirname(file), { recursive: true })
+    writeFileSync(file, content)
+  }
+}
+
+export function task(id: string, over: Partial<TaskSpec> = {}): TaskSpec {
+  return {
+    id,
+    title: `Task ${id}`,
+    description: `Do ${id}`,
+    files: [`${id.toLowerCase()}.txt`],
+    dependsOn: [],
+    acceptance: [`${id} is done`],
+    ...over,
+  }
+}
+
+export function plan(tasks: TaskSpec[], over: Partial<PlanSpec> = {}): PlanSpec {
+  return { summary: "A plan.", tasks, ...over }
+}
+
+export function taskState(spec: TaskSpec, status: TaskState["status"] = "pending"): TaskState {
+  return { spec, status, attempts: [] }
+}
+
+export function missionState(over: Partial<MissionState> = {}): MissionState {
+  return {
+    version: STATE_VERSION,
+    id: "m-20250101-000000-abcd",
+    mission: "Build the thing\nwith details",
+    directory: "/tmp/project",
+    commanderSession: "ses_commander",
+    status: "running",
+    round: 0,
+    replans: 0,
+    tasks: [],
+    usage: emptyUsage(),
+    isolation: { mode: "in-place", note: "tasks ran in the project directory" },
+    missionVerify: [],
+    startedAt: "2025-01-01T00:00:00.000Z",
+    ...over,
+  }
+}
