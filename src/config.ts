@@ -11,6 +11,7 @@ export const Options = z
     childTimeoutSec: z.number().int().min(10).default(1200).describe("Wall time per child session"),
     verifyTimeoutSec: z.number().int().min(1).default(300).describe("Wall time per verify or evidence command"),
     maxMissionChars: z.number().int().min(100).default(20_000).describe("Longest mission text accepted"),
+    repoMapTokens: z.number().int().min(0).max(20_000).default(1500).describe("Token budget of the repo map the planner gets (0: none)"),
     codeToolsForAllAgents: z.boolean().default(false).describe("Offer the code_* tools to your own agents too"),
   })
   .strict()

@@ -1,9 +1,21 @@
 import type { Hooks, Plugin, PluginModule } from "@opencode-ai/plugin"
 import { registerAgents } from "./agents.js"
 import { parseOptions } from "./config.js"
+import type { CodeAnalysis } from "./mission/context.js"
+import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
 import { handoffTools } from "./opencode/tools.js"
+import { codeTools } from "./tools/code-tools.js"
+
+const analysis: CodeAnalysis = {
+  status() {
+    const status = nativeStatus()
+    return status.available ? { available: true } : { available: false, reason: status.reason }
+  },
+  checkSyntax: (root, files) => checkSyntax(root, files),
+  repoMap: (root, options) => repoMap(root, options),
+}
 
 const server: Plugin = async ({ client }, rawOptions): Promise<Hooks> => {
   const config = parseOptions(rawOptions)
@@ -12,12 +24,13 @@ const server: Plugin = async ({ client }, rawOptions): Promise<Hooks> => {
   }
   const handoffs = new Handoffs()
   const commandArguments = new Map<string, string>()
-  const tools = handoffTools({ client, sessions: openCodeSessions(client), handoffs, config, commandArguments })
+  const code = codeTools()
+  const handoff = handoffTools({ client, sessions: openCodeSessions(client), handoffs, config, analysis, commandArguments })
 
   return {
-    tool: tools,
+    tool: { ...handoff, ...code },
     async config(cfg) {
-      registerAgents(cfg, { codeTools: [], codeToolsForAllAgents: config.options.codeToolsForAllAgents })
+      registerAgents(cfg, { codeTools: Object.keys(code), codeToolsForAllAgents: config.options.codeToolsForAllAgents })
     },
     async "command.execute.before"(input) {
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)

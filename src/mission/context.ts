@@ -3,6 +3,7 @@ import type { Handoffs } from "../opencode/handoff.js"
 import type { Progress } from "../opencode/progress.js"
 import type { ChildTurn, SessionGate } from "../opencode/sessions.js"
 import type { AgentId } from "../agents.js"
+import type { SyntaxReport } from "../native/types.js"
 import type { TreeSnapshots } from "../workspace/snapshot.js"
 import { runCommand, type CommandResult } from "../workspace/shell.js"
 import { addUsage, type MissionState } from "./state.js"
@@ -14,6 +15,14 @@ export interface EngineDeps {
   handoffs: Handoffs
   progress: Progress
   options: Options
+  analysis: CodeAnalysis
+}
+
+/** The native addon's part in a mission: the syntax gate and the planner's repo map. */
+export interface CodeAnalysis {
+  status(): { available: true } | { available: false; reason: string }
+  checkSyntax(root: string, files: string[]): Promise<SyntaxReport>
+  repoMap(root: string, options: { budgetTokens: number; focus: string[] }): Promise<string>
 }
 
 /** One running mission: its state and everything that acts on it. */

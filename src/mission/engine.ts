@@ -45,6 +45,7 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
         : "off — the directory is not a git repository, so tasks ran one at a time in place",
     },
     missionVerify: [],
+    notes: [],
     startedAt: new Date().toISOString(),
   }
   const m: Mission = { deps, state, store, snapshots, signal: input.signal }
@@ -71,7 +72,7 @@ function isDone(state: MissionState): boolean {
 async function drive(m: Mission, base: string): Promise<void> {
   const { progress, options } = m.deps
   phase(m, "planning")
-  const planned = await obtainPlan(m, planRequest(m), `planner · ${oneLine(m.state.mission)}`)
+  const planned = await obtainPlan(m, await planRequest(m), `planner · ${oneLine(m.state.mission)}`)
   if (m.signal.aborted) return
   if ("error" in planned) return finish(m, "failed", `No plan: ${planned.error}.`)
   if (planned.plan.tasks.length === 0) {

@@ -1,13 +1,16 @@
 import type { Mission } from "./context.js"
 import { runInMission } from "./context.js"
-import type { CheckedEvidence } from "./state.js"
 import { indent } from "./review.js"
+import type { AttemptOutcome, CheckedEvidence } from "./state.js"
 
-export type GateResult = { ok: true; evidence: CheckedEvidence[] } | { ok: false; outcome: "no_change" | "verify_failed"; feedback: string; evidence: CheckedEvidence[] }
+export type GateResult =
+  | { ok: true; evidence: CheckedEvidence[] }
+  | { ok: false; outcome: Extract<AttemptOutcome, "no_change" | "syntax_failed" | "verify_failed">; feedback: string; evidence: CheckedEvidence[] }
 
 /**
  * The deterministic gates a change passes before any reviewer sees it,
- * cheapest first: something changed, then the task's verify commands exit 0.
+ * cheapest first: something changed, the changed files parse, then the
+ * task's verify commands exit 0.
  */
 export async function runGates(m: Mission, changedFiles: readonly string[], verify: readonly string[]): Promise<GateResult> {
   if (changedFiles.length === 0) {
@@ -18,6 +21,8 @@ export async function runGates(m: Mission, changedFiles: readonly string[], veri
       evidence: [],
     }
   }
+  const syntax = await syntaxGate(m, changedFiles)
+  if (syntax) return { ok: false, outcome: "syntax_failed", feedback: syntax, evidence: [] }
   const evidence: CheckedEvidence[] = []
   for (const command of verify) {
     const result = await runInMission(m, command)
@@ -32,4 +37,21 @@ export async function runGates(m: Mission, changedFiles: readonly string[], veri
     }
   }
   return { ok: true, evidence }
+}
+
+/** The syntax errors of the changed files as feedback, or undefined when they parse (or cannot be checked). */
+async function syntaxGate(m: Mission, files: readonly string[]): Promise<string | undefined> {
+  const { analysis } = m.deps
+  const status = analysis.status()
+  if (!status.available) {
+    const note = `syntax gate skipped: ${status.reason}`
+    if (!m.state.notes.includes(note)) m.state.notes.push(note)
+    return undefined
+  }
+  const report = await analysis.checkSyntax(m.state.directory, [...files])
+  if (report.ok) return undefined
+  const lines = report.files
+    .filter((f) => !f.ok)
+    .flatMap((f) => f.errors.map((e) => `${f.file}:${e.line}:${e.column}: ${e.message} — \`${e.context}\``))
+  return `These files do not parse:\n\n${lines.map((l) => `- ${l}`).join("\n")}`
 }

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs"
+import path from "node:path"
 import { bullets, fill } from "../templates.js"
 import { childTurn, type Mission } from "./context.js"
 import { type PlanSpec, validatePlan } from "./plan.js"
@@ -36,11 +38,36 @@ export async function obtainPlan(m: Mission, request: string, title: string): Pr
   return { error: `the planner gave no valid plan after ${m.deps.options.planRetries + 1} tries${why}` }
 }
 
-export function planRequest(m: Mission): string {
+export async function planRequest(m: Mission): Promise<string> {
   return fill("plan-request", {
     mission: m.state.mission,
     maxTasks: m.deps.options.maxTasks,
     maxAttempts: m.deps.options.maxAttempts,
-    repoMap: "",
+    repoMap: await repoMapSection(m),
   })
+}
+
+/** A ranked map of the repository focused on the files the mission names, within the token budget. */
+async function repoMapSection(m: Mission): Promise<string> {
+  const budgetTokens = m.deps.options.repoMapTokens
+  const status = m.deps.analysis.status()
+  if (budgetTokens === 0) return ""
+  if (!status.available) {
+    m.state.notes.push(`planner got no repo map: ${status.reason}`)
+    return ""
+  }
+  const focus = mentionedFiles(m.state.mission, m.state.directory)
+  try {
+    const map = await m.deps.analysis.repoMap(m.state.directory, { budgetTokens, focus })
+    return map.trim() ? `\n# Repository map\n\n${map.trim()}\n` : ""
+  } catch (error) {
+    m.state.notes.push(`planner got no repo map: ${(error as Error).message}`)
+    return ""
+  }
+}
+
+/** Paths the mission text names that exist in the project. */
+export function mentionedFiles(mission: string, directory: string): string[] {
+  const candidates = mission.match(/[\w@~.-]*[\w-]\/[\w./@-]*\w|[\w-]+\.[a-z]{1,5}\b/gi) ?? []
+  return [...new Set(candidates)].filter((c) => !c.split("/").includes("..") && existsSync(path.join(directory, c)))
 }

@@ -81,6 +81,8 @@ export const MissionState = z.object({
   tasks: z.array(TaskState),
   usage: Usage,
   isolation: z.object({ mode: z.enum(["in-place"]), note: z.string() }),
+  /** Checks that could not run (e.g. the syntax gate without the native addon), for the report. */
+  notes: z.array(z.string()),
   masterReview: z
     .object({ verdict: z.enum(["pass", "fail"]), summary: z.string(), evidence: z.array(CheckedEvidence) })
     .optional(),

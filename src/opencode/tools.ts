@@ -1,5 +1,6 @@
 import { type PluginInput, tool } from "@opencode-ai/plugin"
 import type { OptionsResult } from "../config.js"
+import type { CodeAnalysis } from "../mission/context.js"
 import { runMission } from "../mission/engine.js"
 import { describeIssues, PlanSpec } from "../mission/plan.js"
 import { VerdictSpec } from "../mission/verdict.js"
@@ -15,6 +16,7 @@ export interface ToolDeps {
   sessions: SessionGate
   handoffs: Handoffs
   config: OptionsResult
+  analysis: CodeAnalysis
   /** Raw `/task` arguments by commander session, captured before the model sees them. */
   commandArguments: Map<string, string>
 }
@@ -48,7 +50,12 @@ export function handoffTools(deps: ToolDeps) {
         try {
           const result = await runMission(
             { mission, directory: ctx.directory, commanderSession: ctx.sessionID, signal: ctx.abort },
-            { sessions: deps.sessions, handoffs, progress: openCodeProgress(deps.client, ctx), options: deps.config.options },
+            {
+              sessions: deps.sessions,
+              handoffs, progress: openCodeProgress(deps.client, ctx),
+              options: deps.config.options,
+              analysis: deps.analysis,
+            },
           )
           return { title: `mission ${result.state.status}`, output: result.report, metadata: { missionId: result.state.id, status: result.state.status } }
         } finally {

@@ -17,6 +17,7 @@ export const MUL = {
   "test/mul.test.js":
     "import { test } from 'node:test'\nimport assert from 'node:assert'\nimport { mul } from '../src/mul.js'\n\ntest('mul', () => assert.strictEqual(mul(4, 5), 20))\n",
 };
+export const MUL_UNPARSABLE = { ...MUL, "src/mul.js": "export function mul(a, b) {\n  return a * (b\n" };
 export const MUL_BUGGY = { ...MUL, "src/mul.js": "export function mul(a, b) {\n  return a + b\n}\n" };
 
 export const DOT = {

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { overlapped, startModelServer } from "../support/model-server.js";
 import { makeProject } from "../support/opencode.js";
 import { scriptedCoder } from "../support/scripted-coder.js";
-import { ADD, ADD_BUGGY, FILES_BY_TASK, honestPass, MATH_PROJECT, MISSION, MUL, MUL_BUGGY, PLAN, T1, T2, T3 } from "./fixtures.js";
+import { ADD, ADD_BUGGY, FILES_BY_TASK, honestPass, MATH_PROJECT, MISSION, MUL, MUL_BUGGY, MUL_UNPARSABLE, PLAN, T1, T2, T3 } from "./fixtures.js";
 import { debugDump, finalText, readMission, roleOf, runTask, sessionsOf } from "./mission-helpers.js";
 
 const TIMEOUT = 240_000;
@@ -159,14 +159,14 @@ describe("/task in real OpenCode", () => {
   );
 
   it(
-    "outside git: tasks run one at a time in place; a cyclic plan and a verdict missing a field get clear errors and are corrected",
+    "outside git: tasks run one at a time in place; a cyclic plan, an unparsable change and a verdict missing a field are caught and corrected",
     async () => {
       const cyclic = { ...PLAN, tasks: [{ ...T1, dependsOn: ["T3"] }, T2, T3] };
       const server = await startModelServer(
         scriptedCoder({
           delayMs: 200,
           plan: (_m, call) => (call === 0 ? cyclic : PLAN),
-          work: (order) => FILES_BY_TASK[order.taskId] ?? {},
+          work: (order) => (order.taskId === "T2" && order.attempt === 1 ? MUL_UNPARSABLE : FILES_BY_TASK[order.taskId] ?? {}),
           review: (req) => {
             const verdict = honestPass(req.taskId);
             if (req.call === 0) delete verdict.summary;
@@ -195,7 +195,11 @@ describe("/task in real OpenCode", () => {
       sessions.sort((a, b) => a.start - b.start);
       for (let i = 1; i < sessions.length; i++) expect(sessions[i]!.start).toBeGreaterThanOrEqual(sessions[i - 1]!.end);
 
+      // The native syntax gate (loaded inside OpenCode's Bun runtime) caught the unparsable first attempt.
       const { state } = readMission(project);
+      expect(state.tasks[1]!.attempts.map((a) => a.outcome)).toEqual(["syntax_failed", "passed"]);
+      const t2Retry = sessionsOf(server, "worker").filter((w) => w.firstUserText.includes("# T2 · "))[1]!;
+      expect(t2Retry.firstUserText).toMatch(/These files do not parse:\n\n- src\/mul\.js:\d+:\d+: /);
       expect(state.status).toBe("sealed");
       expect(state.isolation.note).toContain("not a git repository");
       expect(finalText(res)).toContain("not a git repository");

@@ -1,12 +1,13 @@
 // A scripted OpenAI-compatible chat-completions server for e2e tests.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach } from "vitest";
 
 const openServers = new Set<ModelServer>();
-afterEach(async () => {
+
+/** Closes every server still open (registered after each test in test/support/setup.ts). */
+export async function closeAllServers(): Promise<void> {
   await Promise.all([...openServers].map((s) => s.close()));
-});
+}
 
 export interface ContentPart {
   type: string;

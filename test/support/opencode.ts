@@ -4,7 +4,6 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, symlinkSync, statSync, e
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterEach } from "vitest";
 import { createOpencodeClient, type OpencodeClient } from "@opencode-ai/sdk";
 import type { ModelServer } from "./model-server.js";
 
@@ -49,7 +48,7 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
   liveChildren.delete(child);
 }
 
-/** Kills every child and removes every temp dir made by this module. Runs after each test automatically. */
+/** Kills every child and removes every temp dir made by this module (after each test: test/support/setup.ts). */
 export async function cleanupAll(): Promise<void> {
   await Promise.all([...liveChildren].map((c) => stopChild(c)));
   if (process.env.E2E_KEEP_TMP) for (const dir of tempDirs) console.log(`e2e: kept ${dir}`);
@@ -57,7 +56,6 @@ export async function cleanupAll(): Promise<void> {
   tempDirs.clear();
 }
 
-afterEach(cleanupAll);
 process.once("exit", () => {
   for (const c of liveChildren) killGroup(c, "SIGKILL");
 });

@@ -1,0 +1,4 @@
+/** The text in upper case. */
+export function upper(text) {
+  return text.toUpperCase()
+}
