@@ -51,7 +51,13 @@ export function registerAgents(cfg: Config, options: RegisterOptions): void {
       permission: permission as AgentConfig["permission"],
     }
     const user = cfg.agent[id]
-    cfg.agent[id] = user ? mergeAgent(ours, user) : ours
+    const merged = user ? mergeAgent(ours, user) : ours
+    // Whatever the user's rules say, each agent is offered only its own handoff tool.
+    merged.permission = mergePermission(merged.permission as Permission, {
+      ...handoffDenies,
+      ...(own ? { [own]: "allow" } : {}),
+    }) as AgentConfig["permission"]
+    cfg.agent[id] = merged
   }
 
   cfg.command ??= {}
@@ -68,7 +74,7 @@ export function registerAgents(cfg: Config, options: RegisterOptions): void {
 function mergeAgent(ours: AgentConfig, user: AgentConfig): AgentConfig {
   const merged: AgentConfig = { ...ours, ...user }
   if (user.permission) {
-    merged.permission = mergePermission(ours.permission as Permission, user.permission as Permission) as AgentConfig["permission"]
+    merged.permission = mergePermission(ours.permission as Permission, asPermission(user.permission)) as AgentConfig["permission"]
   }
   return merged
 }

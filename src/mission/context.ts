@@ -6,7 +6,7 @@ import type { AgentId } from "../agents.js"
 import type { SyntaxReport } from "../native/types.js"
 import type { TreeSnapshots } from "../workspace/snapshot.js"
 import { runCommand, type CommandResult } from "../workspace/shell.js"
-import { addUsage, type MissionState } from "./state.js"
+import { addUsage, emptyUsage, type MissionState } from "./state.js"
 import type { MissionStore } from "./store.js"
 
 /** What the engine needs from the outside world; tests pass fakes. */
@@ -48,6 +48,7 @@ export async function childTurn(
   input: { agent: AgentId; title: string; text: string; sessionID?: string; before?: (sessionID: string) => void },
 ): Promise<ChildTurn> {
   const { sessions, handoffs, options } = m.deps
+  if (m.signal.aborted) return { sessionID: input.sessionID ?? "", text: "", error: "aborted", usage: emptyUsage() }
   const directory = m.state.directory
   const sessionID =
     input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))

@@ -93,7 +93,7 @@ export function findCycle(tasks: readonly Pick<TaskSpec, "id" | "dependsOn">[]):
     state.set(id, "visiting")
     stack.push(id)
     for (const dep of deps.get(id) ?? []) {
-      if (!deps.has(dep)) continue
+      if (!deps.has(dep) || dep === id) continue
       const found = visit(dep)
       if (found) return found
     }

@@ -39,6 +39,10 @@ export async function runRound(m: Mission, tasks: TaskState[], limit: number, on
     ),
   )
   const after = await snapshots.take()
+  if (m.signal.aborted) {
+    for (const task of tasks) if (task.status === "running") task.status = "pending"
+    return
+  }
   const changed = await snapshots.changedFiles(before, after)
 
   const reviews: Promise<void>[] = []

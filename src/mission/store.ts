@@ -50,6 +50,7 @@ export class MissionStore {
     } catch (error) {
       throw new Error(`${file} is not valid JSON (${(error as Error).message}); it was left as it is.`)
     }
+    if (typeof json !== "object" || json === null) throw new Error(`${file} does not hold a mission state object; it was left as it is.`)
     const version = (json as { version?: unknown }).version
     if (version !== STATE_VERSION) {
       throw new Error(`${file} has state version ${String(version)}; this plugin reads version ${STATE_VERSION}.`)

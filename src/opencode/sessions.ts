@@ -55,6 +55,7 @@ export function openCodeSessions(client: Client): SessionGate {
       const stopped = new Promise<string>((resolve) => (stop = resolve))
       const onAbort = () => stop("aborted")
       signal.addEventListener("abort", onAbort, { once: true })
+      if (signal.aborted) onAbort()
       const timer = setTimeout(() => stop(`no result within ${Math.round(timeoutMs / 1000)} s`), timeoutMs)
       const watchdog = watchIdle(client, sessionID, directory, () => stop(""))
       try {

@@ -12,24 +12,24 @@ function symbolLines(symbols: readonly OutlineSymbol[], depth: number, out: stri
 
 export function codeOutlineTool(): ToolDefinition {
   return tool({
-  description: description("code_outline"),
-  args: {
-    files: tool.schema
-      .array(tool.schema.string())
-      .min(1)
-      .max(200)
-      .describe("File paths relative to the project directory"),
-  },
-  async execute(args, ctx) {
-    const report = await native("code_outline", () => outline(ctx.directory, args.files));
-    const out: string[] = [];
-    for (const file of report.files) {
-      out.push(file.file);
-      if (file.symbols.length === 0) out.push("  (no symbols)");
-      symbolLines(file.symbols, 0, out);
-    }
-    out.push(...skippedLines(report.skipped));
-    return out.join("\n");
-  },
-});
+    description: description("code_outline"),
+    args: {
+      files: tool.schema
+        .array(tool.schema.string())
+        .min(1)
+        .max(200)
+        .describe("File paths relative to the project directory"),
+    },
+    async execute(args, ctx) {
+      const report = await native("code_outline", () => outline(ctx.directory, args.files));
+      const out: string[] = [];
+      for (const file of report.files) {
+        out.push(file.file);
+        if (file.symbols.length === 0) out.push("  (no symbols)");
+        symbolLines(file.symbols, 0, out);
+      }
+      out.push(...skippedLines(report.skipped));
+      return out.join("\n");
+    },
+  });
 }

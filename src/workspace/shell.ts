@@ -20,18 +20,22 @@ export function runCommand(
   return new Promise((resolve) => {
     let output = ""
     let timedOut = false
+    let cut = false
     const child = spawn("/bin/sh", ["-c", command], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     })
-    const collect = (chunk: Buffer) => {
-      output += chunk.toString("utf8")
-      if (output.length > OUTPUT_LIMIT * 2) output = output.slice(-OUTPUT_LIMIT)
+    const collect = (chunk: string) => {
+      output += chunk
+      if (output.length > OUTPUT_LIMIT * 2) {
+        output = output.slice(-OUTPUT_LIMIT)
+        cut = true
+      }
     }
-    child.stdout?.on("data", collect)
-    child.stderr?.on("data", collect)
+    child.stdout?.setEncoding("utf8").on("data", collect)
+    child.stderr?.setEncoding("utf8").on("data", collect)
     const kill = () => {
       if (child.pid === undefined) return
       try {
@@ -46,12 +50,13 @@ export function runCommand(
     }, options.timeoutMs)
     const onAbort = () => kill()
     options.signal?.addEventListener("abort", onAbort, { once: true })
+    if (options.signal?.aborted) kill()
     const finish = (exitCode: number, extra = "") => {
       clearTimeout(timer)
       options.signal?.removeEventListener("abort", onAbort)
       let text = output + extra
-      if (text.length > OUTPUT_LIMIT) text = `…${text.slice(-OUTPUT_LIMIT)}`
-      if (timedOut) text += `\n[timed out after ${Math.round(options.timeoutMs / 1000)} s]`
+      if (cut || text.length > OUTPUT_LIMIT) text = `…${text.slice(-OUTPUT_LIMIT)}`
+      if (timedOut) text += `\n[timed out after ${options.timeoutMs / 1000} s]`
       resolve({ exitCode, output: text, timedOut })
     }
     child.on("error", (error) => finish(127, `\n${error.message}`))

@@ -1,12 +1,15 @@
+import { existsSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { Options } from "../../src/config.js"
-import type { Mission } from "../../src/mission/context.js"
+import type { CodeAnalysis, Mission } from "../../src/mission/context.js"
 import { runGates } from "../../src/mission/gates.js"
+import type { SyntaxReport } from "../../src/native/types.js"
+import { noAnalysis } from "./fake-sdk.js"
 import { missionState, tempDir, writeFiles } from "./helpers.js"
 
-function mission(directory: string, verifyTimeoutSec = 30): Mission {
+function mission(directory: string, verifyTimeoutSec = 30, analysis: CodeAnalysis = noAnalysis): Mission {
   return {
-    deps: { options: Options.parse({ verifyTimeoutSec }) },
+    deps: { options: Options.parse({ verifyTimeoutSec }), analysis },
     state: missionState({ directory }),
     signal: new AbortController().signal,
   } as unknown as Mission
@@ -21,7 +24,6 @@ describe("mission/gates.ts runGates", () => {
     expect(result.outcome).toBe("no_change")
     expect(result.feedback).toMatch(/No file changed/)
     expect(result.evidence).toEqual([])
-    const { existsSync } = await import("node:fs")
     expect(existsSync(`${dir}/ran.txt`)).toBe(false)
   })
 
@@ -51,7 +53,6 @@ describe("mission/gates.ts runGates", () => {
     expect(result.feedback).toContain("`echo 'expected 3, got 4'; exit 1` exited 1")
     expect(result.feedback).toContain("    expected 3, got 4")
     expect(result.evidence.map((e) => e.exitCode)).toEqual([0, 1])
-    const { existsSync } = await import("node:fs")
     expect(existsSync(`${dir}/later.txt`)).toBe(false)
   })
 
@@ -64,5 +65,48 @@ describe("mission/gates.ts runGates", () => {
     expect(result.outcome).toBe("verify_failed")
     expect(result.feedback).toContain("timed out after 1 s")
     expect(result.evidence[0]?.exitCode).not.toBe(0)
+  })
+
+  it("fails with syntax_failed when a changed file does not parse, before any verify command", async () => {
+    const dir = tempDir()
+    const asked: string[][] = []
+    const report: SyntaxReport = {
+      ok: false,
+      skipped: [],
+      files: [
+        { file: "a.ts", language: "typescript", ok: true, errors: [], truncated: false },
+        {
+          file: "b.ts",
+          language: "typescript",
+          ok: false,
+          truncated: false,
+          errors: [{ line: 3, column: 7, kind: "error", message: "unexpected token", context: "let x = ;" }],
+        },
+      ],
+    } as SyntaxReport
+    const analysis: CodeAnalysis = {
+      status: () => ({ available: true }),
+      checkSyntax: async (root, files) => {
+        asked.push([root, ...files])
+        return report
+      },
+      repoMap: async () => "",
+    }
+    const result = await runGates(mission(dir, 30, analysis), ["a.ts", "b.ts"], ["touch ran.txt"])
+    expect(asked).toEqual([[dir, "a.ts", "b.ts"]])
+    expect(result.ok).toBe(false)
+    if (result.ok) return
+    expect(result.outcome).toBe("syntax_failed")
+    expect(result.feedback).toContain("b.ts:3:7: unexpected token")
+    expect(result.feedback).toContain("let x = ;")
+    expect(result.feedback).not.toContain("a.ts")
+    expect(existsSync(`${dir}/ran.txt`)).toBe(false)
+  })
+
+  it("skips the syntax gate without the native addon and notes it once", async () => {
+    const m = mission(tempDir())
+    await runGates(m, ["a.ts"], [])
+    await runGates(m, ["b.ts"], [])
+    expect(m.state.notes).toEqual(["syntax gate skipped: no native addon in unit tests"])
   })
 })

@@ -85,6 +85,7 @@ export function missionState(over: Partial<MissionState> = {}): MissionState {
     usage: emptyUsage(),
     isolation: { mode: "in-place", note: "tasks ran in the project directory" },
     missionVerify: [],
+    notes: [],
     startedAt: "2025-01-01T00:00:00.000Z",
     ...over,
   }

@@ -1,0 +1,181 @@
+import type { Config } from "@opencode-ai/plugin"
+import { describe, expect, it } from "vitest"
+import { AGENT_IDS, HANDOFF_TOOLS, registerAgents } from "../../src/agents.js"
+
+type Rules = Record<string, unknown>
+const CODE_TOOLS = ["code_outline", "code_search"]
+
+function register(cfg: Record<string, unknown> = {}, codeToolsForAllAgents = false) {
+  const config = cfg as Config
+  registerAgents(config, { codeTools: CODE_TOOLS, codeToolsForAllAgents })
+  return config as unknown as {
+    agent: Record<string, Rules & { permission: Rules }>
+    permission: Rules
+    command: Record<string, { template: string; agent?: string; description?: string }>
+    default_agent?: string
+  }
+}
+
+/** Every leaf action of a permission value, nested bash rules included. */
+function actions(value: unknown): string[] {
+  if (typeof value === "string") return [value]
+  if (value && typeof value === "object") return Object.values(value).flatMap(actions)
+  return []
+}
+
+/** The action OpenCode resolves for a tool: the last matching key wins ("*" matches everything). */
+function resolve(rules: Rules, tool: string): unknown {
+  let found: unknown
+  for (const [key, value] of Object.entries(rules)) if (key === tool || key === "*") found = value
+  return found
+}
+
+describe("agents.ts registerAgents", () => {
+  it("registers the four agents with their modes", () => {
+    const cfg = register()
+    expect(Object.keys(cfg.agent).sort()).toEqual([...AGENT_IDS].sort())
+    expect(cfg.agent.commander?.mode).toBe("primary")
+    for (const id of ["planner", "worker", "reviewer"]) expect(cfg.agent[id]?.mode).toBe("subagent")
+    for (const id of AGENT_IDS) {
+      expect(String(cfg.agent[id]?.prompt).length).toBeGreaterThan(50)
+      expect(String(cfg.agent[id]?.description).length).toBeGreaterThan(10)
+    }
+  })
+
+  it("offers each handoff tool only to its owner", () => {
+    const cfg = register()
+    for (const [tool, owner] of Object.entries(HANDOFF_TOOLS)) {
+      expect(cfg.permission[tool]).toBe("deny")
+      for (const id of AGENT_IDS) {
+        expect(resolve(cfg.agent[id]!.permission, tool), `${id} → ${tool}`).toBe(id === owner ? "allow" : "deny")
+      }
+    }
+  })
+
+  it("denies the built-in task tool to the commander", () => {
+    const cfg = register()
+    expect(resolve(cfg.agent.commander!.permission, "task")).toBe("deny")
+    expect(resolve(cfg.agent.worker!.permission, "task")).toBe("deny")
+  })
+
+  it("never leaves a permission of ours at ask", () => {
+    const cfg = register({ permission: { edit: "ask", bash: { "*": "ask" } } })
+    for (const id of AGENT_IDS) {
+      const all = actions(cfg.agent[id]!.permission)
+      expect(all.length).toBeGreaterThan(0)
+      expect(all, id).not.toContain("ask")
+      // A catch-all rule decides whatever the user's global rules say.
+      expect(["allow", "deny"]).toContain(cfg.agent[id]!.permission["*"])
+    }
+  })
+
+  it("denies the code tools to the user's agents unless they opt in, and gives them to ours", () => {
+    const cfg = register()
+    for (const t of CODE_TOOLS) {
+      expect(cfg.permission[t]).toBe("deny")
+      expect(resolve(cfg.agent.worker!.permission, t)).toBe("allow")
+      expect(resolve(cfg.agent.planner!.permission, t)).toBe("allow")
+      expect(resolve(cfg.agent.commander!.permission, t)).toBe("deny")
+    }
+    const optedIn = register({}, true)
+    for (const t of CODE_TOOLS) expect(optedIn.permission[t]).toBeUndefined()
+    expect(optedIn.permission.orchestrate).toBe("deny")
+  })
+
+  it("keeps a user's top-level permission string as a catch-all before our denies", () => {
+    const cfg = register({ permission: "allow" })
+    expect(Object.entries(cfg.permission)).toEqual([
+      ["*", "allow"],
+      ["orchestrate", "deny"],
+      ["submit_plan", "deny"],
+      ["submit_verdict", "deny"],
+      ["code_outline", "deny"],
+      ["code_search", "deny"],
+    ])
+  })
+
+  it("keeps a user's top-level rules and puts our denies after them", () => {
+    const cfg = register({ permission: { "*": "ask", orchestrate: "allow", edit: "allow" } })
+    const keys = Object.keys(cfg.permission)
+    expect(cfg.permission.edit).toBe("allow")
+    expect(cfg.permission["*"]).toBe("ask")
+    expect(cfg.permission.orchestrate).toBe("deny")
+    expect(keys.indexOf("orchestrate")).toBeGreaterThan(keys.indexOf("*"))
+  })
+
+  it("lets a user's own agent config win field by field, keeping our other permission keys", () => {
+    const cfg = register({
+      agent: { worker: { model: "anthropic/claude-x", prompt: "My prompt.", permission: { bash: "deny" } } },
+    })
+    const worker = cfg.agent.worker!
+    expect(worker.model).toBe("anthropic/claude-x")
+    expect(worker.prompt).toBe("My prompt.")
+    expect(worker.mode).toBe("subagent")
+    expect(String(worker.description)).toMatch(/work order/)
+    expect(worker.permission.bash).toBe("deny")
+    expect(worker.permission["*"]).toBe("allow")
+    expect(resolve(worker.permission, "submit_plan")).toBe("deny")
+    expect(resolve(worker.permission, "task")).toBe("deny")
+    expect(resolve(worker.permission, "bash")).toBe("deny")
+  })
+
+  it("lets a user's explicit permission override ours", () => {
+    const cfg = register({ agent: { reviewer: { permission: { bash: { "*": "deny", "npm test": "allow" } } } } })
+    expect(cfg.agent.reviewer!.permission.bash).toEqual({ "*": "deny", "npm test": "allow" })
+    expect(resolve(cfg.agent.reviewer!.permission, "submit_verdict")).toBe("allow")
+  })
+
+  // BUG (reported): agents.ts mergeAgent spreads a string agent permission ("deny") into {0:"d",1:"e",...}.
+  it("treats a user's agent permission string as a catch-all", () => {
+    const cfg = register({ agent: { reviewer: { permission: "deny" } } })
+    const rules = cfg.agent.reviewer!.permission
+    expect(Object.keys(rules).filter((k) => /^\d+$/.test(k))).toEqual([])
+    expect(rules["*"]).toBe("deny")
+  })
+
+  // BUG (reported): mergePermission moves the user's "*" after our handoff denies, so "last match wins" re-opens
+  // orchestrate and submit_plan to the reviewer.
+  it("keeps other agents' handoff tools denied when the user sets a catch-all on our agent", () => {
+    const cfg = register({ agent: { reviewer: { permission: { "*": "allow" } } } })
+    const rules = cfg.agent.reviewer!.permission
+    expect(resolve(rules, "read")).toBe("allow")
+    expect(resolve(rules, "submit_verdict")).toBe("allow")
+    expect(resolve(rules, "orchestrate")).toBe("deny")
+    expect(resolve(rules, "submit_plan")).toBe("deny")
+  })
+
+  it("leaves build, plan, other agents and default_agent untouched", () => {
+    const build = { model: "x/y", permission: { edit: "ask" } }
+    const plan = { mode: "primary", prompt: "plan it" }
+    const mine = { mode: "subagent", prompt: "mine" }
+    const cfg = register({
+      default_agent: "build",
+      agent: { build: structuredClone(build), plan: structuredClone(plan), mine: structuredClone(mine) },
+    })
+    expect(cfg.default_agent).toBe("build")
+    expect(cfg.agent.build).toEqual(build)
+    expect(cfg.agent.plan).toEqual(plan)
+    expect(cfg.agent.mine).toEqual(mine)
+  })
+
+  it("registers /task for the commander with the raw arguments", () => {
+    const cfg = register()
+    expect(cfg.command.task?.agent).toBe("commander")
+    expect(cfg.command.task?.template).toContain("$ARGUMENTS")
+    expect(cfg.command.task?.template).toContain("orchestrate")
+  })
+
+  it("does not overwrite a user's own task command", () => {
+    const own = { template: "my own $ARGUMENTS", agent: "build" }
+    const cfg = register({ command: { task: { ...own }, other: { template: "x" } } })
+    expect(cfg.command.task).toEqual(own)
+    expect(cfg.command.other).toEqual({ template: "x" })
+  })
+
+  it("is idempotent when the config hook runs twice", () => {
+    const once = register({ permission: { "*": "ask" } })
+    const twice = register(structuredClone(once) as unknown as Record<string, unknown>)
+    expect(twice.permission).toEqual(once.permission)
+    expect(Object.keys(twice.permission)).toEqual(Object.keys(once.permission))
+  })
+})
