@@ -125,7 +125,6 @@ describe("agents.ts registerAgents", () => {
     expect(resolve(cfg.agent.reviewer!.permission, "submit_verdict")).toBe("allow")
   })
 
-  // BUG (reported): agents.ts mergeAgent spreads a string agent permission ("deny") into {0:"d",1:"e",...}.
   it("treats a user's agent permission string as a catch-all", () => {
     const cfg = register({ agent: { reviewer: { permission: "deny" } } })
     const rules = cfg.agent.reviewer!.permission
@@ -133,7 +132,6 @@ describe("agents.ts registerAgents", () => {
     expect(rules["*"]).toBe("deny")
   })
 
-  // BUG (reported): mergePermission moves the user's "*" after our handoff denies, so "last match wins" re-opens
   // orchestrate and submit_plan to the reviewer.
   it("keeps other agents' handoff tools denied when the user sets a catch-all on our agent", () => {
     const cfg = register({ agent: { reviewer: { permission: { "*": "allow" } } } })

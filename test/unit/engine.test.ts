@@ -255,7 +255,6 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect((await new MissionStore(run.state.directory, run.state.id).load()).status).toBe("cancelled")
   })
 
-  // BUG (reported): after the barrier, runRound sends a task that finished before the abort to the gates
   // and a reviewer without checking the signal, so a reviewer session is started after the user's Esc.
   it("starts no reviewer after an abort even when another task of the round finished first", async () => {
     const controller = new AbortController()

@@ -89,7 +89,6 @@ describe("workspace/shell.ts runCommand", () => {
     expect(await until(() => !alive(pid))).toBe(true)
   })
 
-  // BUG (reported): a signal that is already aborted never fires its "abort" event, so the command runs to completion.
   it("does not run a command when the signal is already aborted", async () => {
     const controller = new AbortController()
     controller.abort()
@@ -99,7 +98,6 @@ describe("workspace/shell.ts runCommand", () => {
     expect(result.exitCode).not.toBe(0)
   })
 
-  // BUG (reported): each chunk is decoded on its own, so a UTF-8 character split across two reads becomes U+FFFD.
   it("decodes a multi-byte character split across two writes", async () => {
     const result = await runCommand("printf '\\342'; sleep 0.2; printf '\\202\\254\\n'", { cwd: tempDir(), timeoutMs: 5000 })
     expect(result.output.trim()).toBe("€")
