@@ -132,7 +132,6 @@ describe("agents.ts registerAgents", () => {
     expect(rules["*"]).toBe("deny")
   })
 
-  // orchestrate and submit_plan to the reviewer.
   it("keeps other agents' handoff tools denied when the user sets a catch-all on our agent", () => {
     const cfg = register({ agent: { reviewer: { permission: { "*": "allow" } } } })
     const rules = cfg.agent.reviewer!.permission

@@ -255,7 +255,6 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect((await new MissionStore(run.state.directory, run.state.id).load()).status).toBe("cancelled")
   })
 
-  // and a reviewer without checking the signal, so a reviewer session is started after the user's Esc.
   it("starts no reviewer after an abort even when another task of the round finished first", async () => {
     const controller = new AbortController()
     let abortedAt = 0
