@@ -1,4 +1,5 @@
 import type { Config } from "@opencode-ai/plugin"
+import type { AgentSettings } from "./config.js"
 import { readMarkdown } from "./templates.js"
 
 export const AGENT_IDS = ["commander", "planner", "worker", "reviewer"] as const
@@ -17,6 +18,8 @@ export interface RegisterOptions {
   codeTools: readonly string[]
   /** Whether the user's own agents are offered the code tools too. */
   codeToolsForAllAgents: boolean
+  /** Per-agent settings from our configuration (`agents.<id>`); the user's `agent.<id>` still wins field by field. */
+  agents?: Partial<Record<AgentId, AgentSettings>>
 }
 
 /**
@@ -44,14 +47,18 @@ export function registerAgents(cfg: Config, options: RegisterOptions): void {
       ...codeAccess,
       ...(own ? { [own]: "allow" } : {}),
     }
+    const settings = options.agents?.[id] ?? {}
     const ours: AgentConfig = {
       description: String(doc.frontmatter.description ?? ""),
       mode: doc.frontmatter.mode as AgentConfig["mode"],
-      prompt: doc.body,
+      prompt: settings.prompt_append ? `${doc.body.trimEnd()}\n\n${settings.prompt_append}` : doc.body,
       permission: permission as AgentConfig["permission"],
+      ...defined({ model: settings.model, temperature: settings.temperature, top_p: settings.top_p, steps: settings.steps }),
     }
     const user = cfg.agent[id]
     const merged = user ? mergeAgent(ours, user) : ours
+    // The user's deprecated `maxSteps` is their step limit: ours must not shadow it.
+    if (user?.maxSteps !== undefined && user.steps === undefined) delete merged.steps
     // Whatever the user's rules say, each agent is offered only its own handoff tool.
     merged.permission = mergePermission(merged.permission as Permission, {
       ...handoffDenies,
@@ -77,6 +84,10 @@ function mergeAgent(ours: AgentConfig, user: AgentConfig): AgentConfig {
     merged.permission = mergePermission(ours.permission as Permission, asPermission(user.permission)) as AgentConfig["permission"]
   }
   return merged
+}
+
+function defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
 function asPermission(value: unknown): Permission {

@@ -1,6 +1,6 @@
 import type { Hooks, Plugin, PluginModule } from "@opencode-ai/plugin"
 import { registerAgents } from "./agents.js"
-import { parseOptions } from "./config.js"
+import { loadConfig, reportConfigError } from "./config.js"
 import type { CodeAnalysis } from "./mission/context.js"
 import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
 import { Handoffs } from "./opencode/handoff.js"
@@ -17,12 +17,16 @@ const analysis: CodeAnalysis = {
   repoMap: (root, options) => repoMap(root, options),
 }
 
-const server: Plugin = async ({ client }, rawOptions): Promise<Hooks> => {
-  const config = parseOptions(rawOptions)
-  if (!config.ok) {
-    client.app.log({ body: { service: "orchestrator", level: "error", message: config.error } }).catch(() => undefined)
-  }
-  const handoffs = new Handoffs()
+/**
+ * One per process, not per plugin instance: OpenCode makes an instance (and
+ * calls `server` again) for every directory a child session works in, and a
+ * worker's or reviewer's `submit_*` call must reach the engine that waits for it.
+ */
+const handoffs = new Handoffs()
+
+const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks> => {
+  const config = loadConfig({ directory, pluginOptions: rawOptions })
+  if (!config.ok) reportConfigError(client, config.error)
   const commandArguments = new Map<string, string>()
   const code = codeTools()
   const handoff = handoffTools({ client, sessions: openCodeSessions(client), handoffs, config, analysis, commandArguments })
@@ -30,7 +34,11 @@ const server: Plugin = async ({ client }, rawOptions): Promise<Hooks> => {
   return {
     tool: { ...handoff, ...code },
     async config(cfg) {
-      registerAgents(cfg, { codeTools: Object.keys(code), codeToolsForAllAgents: config.options.codeToolsForAllAgents })
+      registerAgents(cfg, {
+        codeTools: Object.keys(code),
+        codeToolsForAllAgents: config.options.codeToolsForAllAgents,
+        agents: config.options.agents,
+      })
     },
     async "command.execute.before"(input) {
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)

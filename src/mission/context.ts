@@ -4,7 +4,7 @@ import type { Progress } from "../opencode/progress.js"
 import type { ChildTurn, SessionGate } from "../opencode/sessions.js"
 import type { AgentId } from "../agents.js"
 import type { SyntaxReport } from "../native/types.js"
-import type { TreeSnapshots } from "../workspace/snapshot.js"
+import type { Workspace } from "../workspace/workspace.js"
 import { runCommand, type CommandResult } from "../workspace/shell.js"
 import { addUsage, emptyUsage, type MissionState } from "./state.js"
 import type { MissionStore } from "./store.js"
@@ -30,7 +30,7 @@ export interface Mission {
   deps: EngineDeps
   state: MissionState
   store: MissionStore
-  snapshots: TreeSnapshots
+  workspace: Workspace
   signal: AbortSignal
   /** The phase last announced with a toast. */
   lastPhase?: string
@@ -45,11 +45,19 @@ export async function commit(m: Mission, event: string, data: Record<string, unk
 /** Creates a child session, runs one prompt in it, and books its usage. */
 export async function childTurn(
   m: Mission,
-  input: { agent: AgentId; title: string; text: string; sessionID?: string; before?: (sessionID: string) => void },
+  input: {
+    agent: AgentId
+    title: string
+    text: string
+    /** Where the child works; the project directory when not given. */
+    directory?: string
+    sessionID?: string
+    before?: (sessionID: string) => void
+  },
 ): Promise<ChildTurn> {
   const { sessions, handoffs, options } = m.deps
   if (m.signal.aborted) return { sessionID: input.sessionID ?? "", text: "", error: "aborted", usage: emptyUsage() }
-  const directory = m.state.directory
+  const directory = input.directory ?? m.state.directory
   const sessionID =
     input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))
   handoffs.join(sessionID)
@@ -70,10 +78,10 @@ export async function childTurn(
   }
 }
 
-/** Runs a verify or evidence command in the mission's directory with the configured timeout. */
-export function runInMission(m: Mission, command: string): Promise<CommandResult> {
+/** Runs a verify or evidence command in `cwd` with the configured timeout. */
+export function runInMission(m: Mission, command: string, cwd: string): Promise<CommandResult> {
   return runCommand(command, {
-    cwd: m.state.directory,
+    cwd,
     timeoutMs: m.deps.options.verifyTimeoutSec * 1000,
     signal: m.signal,
   })

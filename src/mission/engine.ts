@@ -1,12 +1,15 @@
 import { bullets, fill } from "../templates.js"
-import { TreeSnapshots } from "../workspace/snapshot.js"
+import { repoRoot } from "../workspace/git.js"
+import { InPlaceWorkspace } from "../workspace/in-place.js"
+import type { Workspace } from "../workspace/workspace.js"
+import { unfinishedOperation, WorktreeWorkspace } from "../workspace/worktrees.js"
 import { commit, type EngineDeps, type Mission, runInMission } from "./context.js"
 import type { PlanSpec } from "./plan.js"
 import { obtainPlan, planRequest } from "./planning.js"
 import { renderReport } from "./report.js"
 import { review, reviewFeedback } from "./review.js"
 import { clip, runRound } from "./round.js"
-import { leaseRound, readyTasks } from "./schedule.js"
+import { readyTasks } from "./schedule.js"
 import { emptyUsage, type FinalStatus, type MissionState, newMissionId, STATE_VERSION } from "./state.js"
 import { MissionStore } from "./store.js"
 
@@ -24,9 +27,16 @@ export interface MissionResult {
 
 /** Runs a mission from plan to one of the five exit states. Never throws for the model's mistakes. */
 export async function runMission(input: MissionInput, deps: EngineDeps): Promise<MissionResult> {
+  const root = await repoRoot(input.directory)
+  if (root) {
+    const busy = await unfinishedOperation(input.directory)
+    if (busy) throw new Error(`The repository is in the middle of ${busy}. Finish or abort it (git status shows how), then run the mission again.`)
+  }
   const id = newMissionId()
   const store = new MissionStore(input.directory, id)
-  const snapshots = await TreeSnapshots.open(input.directory, store.dir)
+  const workspace: Workspace = root
+    ? await WorktreeWorkspace.open(input.directory, root, id, store.dir)
+    : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository")
   const state: MissionState = {
     version: STATE_VERSION,
     id,
@@ -38,21 +48,15 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
     replans: 0,
     tasks: [],
     usage: emptyUsage(),
-    isolation: {
-      mode: "in-place",
-      note: snapshots.inRepository
-        ? "tasks ran in the project directory; tasks whose files overlap ran in different rounds"
-        : "off — the directory is not a git repository, so tasks ran one at a time in place",
-    },
+    isolation: { mode: workspace.mode, note: workspace.note },
     missionVerify: [],
     notes: [],
     startedAt: new Date().toISOString(),
   }
-  const m: Mission = { deps, state, store, snapshots, signal: input.signal }
+  const m: Mission = { deps, state, store, workspace, signal: input.signal }
   await commit(m, "mission_started", { mission: input.mission })
   try {
-    const base = await snapshots.take()
-    await drive(m, base)
+    await drive(m)
   } catch (error) {
     if (!m.signal.aborted) {
       deps.progress.log("error", "mission crashed", { error: String(error) })
@@ -60,7 +64,7 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
     }
   } finally {
     if (m.signal.aborted && !isDone(state)) await finish(m, "cancelled", "The mission was cancelled by the user.")
-    await snapshots.dispose()
+    await workspace.dispose()
   }
   return { state, report: renderReport(state, store.todoPath) }
 }
@@ -69,7 +73,7 @@ function isDone(state: MissionState): boolean {
   return state.endedAt !== undefined
 }
 
-async function drive(m: Mission, base: string): Promise<void> {
+async function drive(m: Mission): Promise<void> {
   const { progress, options } = m.deps
   phase(m, "planning")
   const planned = await obtainPlan(m, await planRequest(m), `planner · ${oneLine(m.state.mission)}`)
@@ -97,17 +101,12 @@ async function drive(m: Mission, base: string): Promise<void> {
       }
       const ready = readyTasks(m.state.tasks)
       if (ready.length === 0) return finish(m, "failed", "No task can run: their dependencies cannot be met.")
-      const round = m.snapshots.inRepository ? leaseRound(ready) : ready.slice(0, 1)
-      const limit = m.snapshots.inRepository ? options.concurrency : 1
+      const round = m.workspace.parallelSafe ? ready : ready.slice(0, 1)
       m.state.round += 1
       phase(m, "running")
-      const running = new Set<string>()
-      await runRound(m, round, limit, () => {
-        for (const t of round) (t.status === "running" ? running.add(t.spec.id) : running.delete(t.spec.id))
-        phase(m, "running", running.size)
-      })
+      await runRound(m, round, options.concurrency, (running) => phase(m, "running", running))
     }
-    const verdict = await masterReview(m, base)
+    const verdict = await masterReview(m)
     if (verdict === "pass" || m.signal.aborted) return verdict === "pass" ? seal(m) : undefined
     if (m.state.replans >= 1) return finish(m, "failed", "The final review failed again after a re-plan.")
     const replanned = await replan(m, verdict)
@@ -123,27 +122,27 @@ function adoptPlan(m: Mission, plan: PlanSpec): void {
 }
 
 /** Mission-level verify commands, then a reviewer judges the whole result against the original request. */
-async function masterReview(m: Mission, base: string): Promise<"pass" | string> {
+async function masterReview(m: Mission): Promise<"pass" | string> {
+  const directory = m.workspace.integrationDir
   m.state.status = "master_review"
   phase(m, "master review")
   m.state.missionVerify = []
   const failures: string[] = []
   for (const command of m.state.plan?.verify ?? []) {
-    const result = await runInMission(m, command)
+    const result = await runInMission(m, command, directory)
     m.state.missionVerify.push({ command, exitCode: result.exitCode, output: result.output })
     if (result.exitCode !== 0) failures.push(`\`${command}\` exited ${result.exitCode}:\n${result.output.trim()}`)
   }
   await commit(m, "mission_verify", { failures: failures.length })
   if (failures.length) return `The mission's verify commands failed:\n\n${failures.join("\n\n")}`
-  const head = await m.snapshots.take()
   const request = fill("master-review", {
     mission: m.state.mission,
     summary: m.state.plan?.summary ?? "",
     tasks: bullets(m.state.tasks.map((t) => `${t.spec.id} · ${t.spec.title}`)),
     verify: bullets(m.state.missionVerify.map((v) => `\`${v.command}\` → exit ${v.exitCode}`)),
-    diff: clip(await m.snapshots.diff(base, head)),
+    diff: clip(await m.workspace.missionDiff()),
   })
-  const outcome = await review(m, "mission · reviewer · final review", request)
+  const outcome = await review(m, "mission · reviewer · final review", request, directory)
   if (outcome.kind === "no_verdict") {
     m.state.masterReview = { verdict: "fail", summary: `no verdict: ${outcome.reason}`, evidence: [] }
   } else {
@@ -171,11 +170,19 @@ async function replan(m: Mission, findings: string) {
 }
 
 async function seal(m: Mission): Promise<void> {
-  await finish(m, "sealed", "")
+  const result = await m.workspace.seal(m.deps.options.result)
+  m.state.result = result
+  const warning = result.conflicts.length
+    ? `Sealed with a warning: you changed some of the same lines during the mission; these files have conflict markers (binary ones were left as you had them): ${result.conflicts.join(", ")}.`
+    : ""
+  await finish(m, "sealed", warning)
 }
 
 async function finish(m: Mission, status: FinalStatus, reason: string): Promise<void> {
   m.state.status = status
+  if (status !== "sealed" && status !== "needs_user" && m.state.tasks.some((t) => t.status === "passed")) {
+    reason = `${reason} ${capitalize(m.workspace.keptResult())}.`.trim()
+  }
   if (reason) m.state.reason = reason
   m.state.endedAt = new Date().toISOString()
   for (const task of m.state.tasks) if (task.status === "running") task.status = "pending"
@@ -197,6 +204,10 @@ function phase(m: Mission, name: string, running = 0): void {
     m.lastPhase = key
     m.deps.progress.toast(key)
   }
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 function oneLine(text: string): string {

@@ -12,7 +12,7 @@ export type GateResult =
  * cheapest first: something changed, the changed files parse, then the
  * task's verify commands exit 0.
  */
-export async function runGates(m: Mission, changedFiles: readonly string[], verify: readonly string[]): Promise<GateResult> {
+export async function runGates(m: Mission, directory: string, changedFiles: readonly string[], verify: readonly string[]): Promise<GateResult> {
   if (changedFiles.length === 0) {
     return {
       ok: false,
@@ -21,11 +21,11 @@ export async function runGates(m: Mission, changedFiles: readonly string[], veri
       evidence: [],
     }
   }
-  const syntax = await syntaxGate(m, changedFiles)
+  const syntax = await syntaxGate(m, directory, changedFiles)
   if (syntax) return { ok: false, outcome: "syntax_failed", feedback: syntax, evidence: [] }
   const evidence: CheckedEvidence[] = []
   for (const command of verify) {
-    const result = await runInMission(m, command)
+    const result = await runInMission(m, command, directory)
     evidence.push({ command, exitCode: result.exitCode, output: result.output })
     if (result.exitCode !== 0) {
       return {
@@ -40,7 +40,7 @@ export async function runGates(m: Mission, changedFiles: readonly string[], veri
 }
 
 /** The syntax errors of the changed files as feedback, or undefined when they parse (or cannot be checked). */
-async function syntaxGate(m: Mission, files: readonly string[]): Promise<string | undefined> {
+async function syntaxGate(m: Mission, directory: string, files: readonly string[]): Promise<string | undefined> {
   const { analysis } = m.deps
   const status = analysis.status()
   if (!status.available) {
@@ -48,7 +48,7 @@ async function syntaxGate(m: Mission, files: readonly string[]): Promise<string 
     if (!m.state.notes.includes(note)) m.state.notes.push(note)
     return undefined
   }
-  const report = await analysis.checkSyntax(m.state.directory, [...files])
+  const report = await analysis.checkSyntax(directory, [...files])
   if (report.ok) return undefined
   const lines = report.files
     .filter((f) => !f.ok)

@@ -37,6 +37,7 @@ export function renderReport(state: MissionState, todoPath: string): string {
   out.push("## Spent", "")
   out.push(`- ${u.sessions} child sessions, ${state.round} rounds, ${seconds} s wall time`)
   out.push(`- tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.reasoningTokens} reasoning, ${u.cacheReadTokens} cache read; cost $${u.cost.toFixed(4)}`)
+  if (state.result) out.push(`- result: ${state.result.summary}`)
   out.push(`- isolation: ${state.isolation.note}`)
   for (const note of state.notes) out.push(`- ${note}`)
   out.push(`- mission ${state.id}; state and TODO.md in \`${todoPath.replace(/TODO\.md$/, "")}\``)

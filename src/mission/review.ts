@@ -14,7 +14,7 @@ export type ReviewOutcome =
  * engine then re-runs a pass's evidence. A reviewer that ends without a
  * valid verdict is asked once more in the same session.
  */
-export async function review(m: Mission, title: string, request: string): Promise<ReviewOutcome> {
+export async function review(m: Mission, title: string, request: string, directory: string): Promise<ReviewOutcome> {
   let sessionID: string | undefined
   let text = request
   let lastError = ""
@@ -23,12 +23,13 @@ export async function review(m: Mission, title: string, request: string): Promis
       agent: "reviewer",
       title,
       text,
+      directory,
       ...(sessionID ? { sessionID } : {}),
       before: (id) => m.deps.handoffs.expectVerdict(id, verdictProblems),
     })
     sessionID = turn.sessionID
     const taken = m.deps.handoffs.takeVerdict(turn.sessionID)
-    if (taken.value) return judge(m, taken.value, turn.sessionID)
+    if (taken.value) return judge(m, taken.value, turn.sessionID, directory)
     lastError = turn.error ?? (taken.errors.length ? taken.errors.join(" ") : "no submit_verdict call")
     if (turn.error || m.signal.aborted) break
     text = fill("verdict-retry", { errors: taken.errors.length ? `\n${bullets(taken.errors)}` : "" })
@@ -36,9 +37,9 @@ export async function review(m: Mission, title: string, request: string): Promis
   return { kind: "no_verdict", reason: lastError, sessionID: sessionID ?? "" }
 }
 
-async function judge(m: Mission, verdict: VerdictSpec, sessionID: string): Promise<ReviewOutcome> {
+async function judge(m: Mission, verdict: VerdictSpec, sessionID: string, directory: string): Promise<ReviewOutcome> {
   if (verdict.verdict === "fail") return { kind: "fail", verdict, evidence: [], sessionID }
-  const { checked, mismatches } = await recheckEvidence(verdict, (command) => runInMission(m, command))
+  const { checked, mismatches } = await recheckEvidence(verdict, (command) => runInMission(m, command, directory))
   if (mismatches.length > 0) return { kind: "evidence_mismatch", verdict, evidence: checked, sessionID }
   return { kind: "pass", verdict, evidence: checked, sessionID }
 }

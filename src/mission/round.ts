@@ -1,97 +1,104 @@
 import pLimit from "p-limit"
 import { bullets, fill } from "../templates.js"
+import type { RoundTask, TaskCheckout } from "../workspace/workspace.js"
 import { childTurn, commit, type Mission } from "./context.js"
 import { runGates } from "./gates.js"
 import { review, reviewFeedback } from "./review.js"
-import { overlaps } from "./schedule.js"
 import type { Attempt, AttemptOutcome, CheckedEvidence, TaskState } from "./state.js"
 
+type Result = Omit<Attempt, "attempt" | "round">
+
 /**
- * One fork-join round: every given task's worker runs (at most `limit` at
- * once), then at the barrier each change goes through the gates and, if it
- * passes them, to a reviewer. Tasks come back passed, pending (retry) or failed.
+ * One fork-join round: every given task's worker runs in its own checkout (at
+ * most `limit` at once); at the barrier each change goes through the gates
+ * and, if it passes them, to a reviewer; passing tasks are then merged in plan
+ * order. Tasks come back passed, pending (to retry) or failed.
  */
-export async function runRound(m: Mission, tasks: TaskState[], limit: number, onChange: () => void): Promise<void> {
-  const { snapshots } = m
-  const before = await snapshots.take()
+export async function runRound(m: Mission, tasks: TaskState[], limit: number, onChange: (running: number) => void): Promise<void> {
+  const roundTasks: RoundTask[] = tasks.map((t) => ({ id: t.spec.id, title: t.spec.title, attempt: t.attempts.length + 1, files: t.spec.files }))
+  const checkouts = await m.workspace.begin(roundTasks)
   for (const task of tasks) task.status = "running"
   await commit(m, "round_started", { round: m.state.round, tasks: tasks.map((t) => t.spec.id) })
 
-  const running = new Set<string>()
+  let running = 0
   const run = pLimit(limit)
   const turns = await Promise.all(
     tasks.map((task) =>
       run(async () => {
         if (m.signal.aborted) return undefined
-        running.add(task.spec.id)
-        onChange()
+        onChange(++running)
         try {
           return await childTurn(m, {
             agent: "worker",
             title: `${task.spec.id} · worker · ${task.spec.title}`,
             text: workOrder(task),
+            directory: checkout(checkouts, task).directory,
           })
         } finally {
-          running.delete(task.spec.id)
-          onChange()
+          onChange(--running)
         }
       }),
     ),
   )
-  const after = await snapshots.take()
   if (m.signal.aborted) {
-    for (const task of tasks) if (task.status === "running") task.status = "pending"
+    for (const task of tasks) task.status = "pending"
     return
   }
-  const changed = await snapshots.changedFiles(before, after)
 
-  const reviews: Promise<void>[] = []
+  const results = new Map<TaskState, Result>()
   const reviewLimit = pLimit(limit)
-  for (const [i, task] of tasks.entries()) {
-    const turn = turns[i]
-    const files = attribute(task, tasks, changed)
-    const record = (outcome: AttemptOutcome, feedback: string, evidence: CheckedEvidence[], sessions: string[]) =>
-      finishAttempt(m, task, { outcome, feedback, evidence, changedFiles: files, sessions })
-    if (!turn) {
-      task.status = "pending"
-      continue
-    }
-    if (turn.error) {
-      await record("session_error", `The worker session failed: ${turn.error}`, [], [turn.sessionID])
-      continue
-    }
-    const gate = await runGates(m, files, task.spec.verify ?? [])
-    if (!gate.ok) {
-      await record(gate.outcome, gate.feedback, gate.evidence, [turn.sessionID])
-      continue
-    }
-    const diff = await snapshots.diff(before, after, files)
-    reviews.push(
-      reviewLimit(async () => {
-        const outcome = await review(m, `${task.spec.id} · reviewer · ${task.spec.title}`, reviewRequest(task, diff))
+  await Promise.all(
+    tasks.map(async (task, i) => {
+      const turn = turns[i]
+      if (!turn) return
+      const place = checkout(checkouts, task)
+      const changedFiles = await place.collect()
+      const done = (outcome: AttemptOutcome, feedback: string, evidence: CheckedEvidence[], sessions: string[]) =>
+        results.set(task, { outcome, feedback, evidence, changedFiles, sessions })
+      if (turn.error) return done("session_error", `The worker session failed: ${turn.error}`, [], [turn.sessionID])
+      const gate = await runGates(m, place.directory, changedFiles, task.spec.verify ?? [])
+      if (!gate.ok) return done(gate.outcome, gate.feedback, gate.evidence, [turn.sessionID])
+      const diff = await place.diff()
+      return reviewLimit(async () => {
+        if (m.signal.aborted) return
+        const outcome = await review(m, `${task.spec.id} · reviewer · ${task.spec.title}`, reviewRequest(task, diff), place.directory)
         const evidence = [...gate.evidence, ...("evidence" in outcome ? outcome.evidence : [])]
         const sessions = [turn.sessionID, outcome.sessionID]
-        if (outcome.kind === "pass") await record("passed", outcome.verdict.summary, evidence, sessions)
-        else await record(outcome.kind === "fail" ? "review_failed" : outcome.kind, reviewFeedback(outcome), evidence, sessions)
-      }),
-    )
+        if (outcome.kind === "pass") done("passed", outcome.verdict.summary, evidence, sessions)
+        else done(outcome.kind === "fail" ? "review_failed" : outcome.kind, reviewFeedback(outcome), evidence, sessions)
+      })
+    }),
+  )
+  if (m.signal.aborted) {
+    for (const task of tasks) task.status = "pending"
+    return
   }
-  await Promise.all(reviews)
+
+  // Merge passing tasks into the mission's result, in plan order.
+  const passing = tasks.filter((t) => results.get(t)?.outcome === "passed")
+  const conflicts = await m.workspace.merge(roundTasks.filter((r) => passing.some((t) => t.spec.id === r.id)))
+  for (const [id, conflict] of conflicts) {
+    const task = tasks.find((t) => t.spec.id === id)!
+    const result = results.get(task)!
+    result.outcome = "merge_conflict"
+    result.feedback =
+      `Your change passed review but conflicted with work merged before it, in: ${conflict.paths.join(", ")}. ` +
+      `Redo the task on the current files; this was your previous change:\n\n\`\`\`diff\n${clip(conflict.diff)}\n\`\`\``
+  }
+  for (const task of tasks) {
+    const result = results.get(task)
+    if (result) await finishAttempt(m, task, result)
+    else task.status = "pending"
+  }
 }
 
-/**
- * In a shared directory a round's changes are told apart by the files each
- * task declared; a change no task declared belongs to every task of the round.
- */
-function attribute(task: TaskState, round: readonly TaskState[], changed: readonly string[]): string[] {
-  if (round.length === 1) return [...changed]
-  return changed.filter((file) => {
-    if (overlaps(task.spec.files, [file])) return true
-    return !round.some((t) => overlaps(t.spec.files, [file]))
-  })
+function checkout(checkouts: Map<string, TaskCheckout>, task: TaskState): TaskCheckout {
+  const place = checkouts.get(task.spec.id)
+  if (!place) throw new Error(`no checkout for task ${task.spec.id}`)
+  return place
 }
 
-async function finishAttempt(m: Mission, task: TaskState, result: Omit<Attempt, "attempt" | "round">): Promise<void> {
+async function finishAttempt(m: Mission, task: TaskState, result: Result): Promise<void> {
   const attempt: Attempt = { attempt: task.attempts.length + 1, round: m.state.round, ...result }
   task.attempts.push(attempt)
   if (result.outcome === "passed") task.status = "passed"

@@ -28,6 +28,7 @@ export const AttemptOutcome = z.enum([
   "verify_failed",
   "review_failed",
   "evidence_mismatch",
+  "merge_conflict",
   "no_verdict",
   "session_error",
 ])
@@ -80,7 +81,9 @@ export const MissionState = z.object({
   plan: PlanSpec.omit({ tasks: true }).optional(),
   tasks: z.array(TaskState),
   usage: Usage,
-  isolation: z.object({ mode: z.enum(["in-place"]), note: z.string() }),
+  isolation: z.object({ mode: z.enum(["worktree", "in-place"]), note: z.string() }),
+  /** Where the sealed result went, and files that need the user's eye. */
+  result: z.object({ summary: z.string(), conflicts: z.array(z.string()) }).optional(),
   /** Checks that could not run (e.g. the syntax gate without the native addon), for the report. */
   notes: z.array(z.string()),
   masterReview: z

@@ -26,8 +26,8 @@ export interface ReviewRequest {
 export interface CoderScenario {
   /** Arguments of the planner's `call`-th submit_plan call (0-based) in one planner conversation. */
   plan(mission: string, call: number, lastResult: string | undefined): Record<string, unknown>;
-  /** Files (relative path → content) a worker writes for a work order. */
-  work(order: WorkOrder): Record<string, string>;
+  /** Files (relative path → content) a worker writes for a work order, or shell commands it runs. */
+  work(order: WorkOrder): Record<string, string> | { commands: string[] };
   /** Arguments of a reviewer's submit_verdict call. */
   review(request: ReviewRequest): Record<string, unknown>;
   /** Latency of every non-title reply. */
@@ -67,7 +67,12 @@ export function scriptedCoder(scenario: CoderScenario): Script {
       const previous = /Previous attempt (\d+)/.exec(text);
       const order = { taskId: head?.[1] ?? "?", title: head?.[2] ?? "", text, attempt: previous ? Number(previous[1]) + 1 : 1 };
       const root = workingDirectory(req);
-      const files = Object.entries(scenario.work(order));
+      const work = scenario.work(order);
+      if ("commands" in work && Array.isArray(work.commands)) {
+        const commands = work.commands as string[];
+        return { toolCalls: commands.map((command) => ({ name: "bash", arguments: { command, description: "Apply the change" } })), ...delay };
+      }
+      const files = Object.entries(work as Record<string, string>);
       if (files.length === 0) return { text: "Nothing to do.", ...delay };
       return {
         toolCalls: files.map(([path, content]) => ({ name: "write", arguments: { filePath: `${root}/${path}`, content } })),

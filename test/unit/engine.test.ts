@@ -48,7 +48,12 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     const master = run.fake.of("reviewer", "mission")[0]!
     expect(master.text).toContain("Build the demo feature.\nWith details on the second line.")
     expect(master.text).toContain("Three files, the last after the others.")
-    expect(run.fake.created.every((c) => c.parentID === "ses_commander" && c.directory === dir)).toBe(true)
+    expect(run.fake.created.every((c) => c.parentID === "ses_commander")).toBe(true)
+    // The planner reads the project; workers and reviewers work in their task's worktree, outside it.
+    for (const c of run.fake.created) {
+      if (c.title.startsWith("planner")) expect(c.directory).toBe(dir)
+      else expect(c.directory.startsWith(dir)).toBe(false)
+    }
 
     // 1 planner + 3 workers + 3 reviewers + 1 final reviewer.
     expect(run.state.usage.sessions).toBe(8)
@@ -308,13 +313,20 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect(run.report).not.toContain("isolation: off")
   })
 
-  it("serializes tasks whose files overlap", async () => {
-    const run = await runScripted(gitRepo(), {
+  it("runs tasks whose files overlap in parallel worktrees; a merge conflict re-runs the later one on the new head", async () => {
+    const dir = gitRepo()
+    const run = await runScripted(dir, {
       planner: planner(plan([task("T1", { files: ["shared.txt"] }), task("T2", { files: ["shared.txt"] })])),
-      worker: (t) => t.write("shared.txt", `${t.call.task}\n`),
+      worker: (t) => t.write("shared.txt", `${t.call.task} attempt ${t.nth + 1}\n`),
     })
     expect(run.state.status).toBe("sealed")
-    expect(run.state.tasks.map((t) => t.attempts[0]!.round)).toEqual([1, 2])
+    expect(outcomes(run, "T1")).toEqual(["passed"])
+    expect(outcomes(run, "T2")).toEqual(["merge_conflict", "passed"])
+    expect(run.state.tasks.map((t) => t.attempts.map((a) => a.round))).toEqual([[1], [1, 2]])
+    const retry = run.fake.of("worker", "T2")[1]!.text
+    expect(retry).toContain("conflicted with work merged before it, in: shared.txt")
+    expect(retry).toContain("+T2 attempt 1")
+    expect(readFileSync(path.join(dir, "shared.txt"), "utf8")).toBe("T2 attempt 2\n")
   })
 
   it("records a worker session error as session_error and retries", async () => {
@@ -330,7 +342,7 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     const analysis = {
       status: () => ({ available: true as const }),
       checkSyntax: async (_root: string, files: string[]) => {
-        const text = readFileSync(path.join(dir, "t1.txt"), "utf8")
+        const text = readFileSync(path.join(_root, "t1.txt"), "utf8")
         const ok = !text.includes("#1")
         return {
           ok,

@@ -18,7 +18,7 @@ function mission(directory: string, verifyTimeoutSec = 30, analysis: CodeAnalysi
 describe("mission/gates.ts runGates", () => {
   it("fails with no_change when no file changed, without running verify", async () => {
     const dir = tempDir()
-    const result = await runGates(mission(dir), [], ["touch ran.txt"])
+    const result = await runGates(mission(dir), dir, [], ["touch ran.txt"])
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.outcome).toBe("no_change")
@@ -30,7 +30,7 @@ describe("mission/gates.ts runGates", () => {
   it("passes when every verify command exits 0, run in the project directory", async () => {
     const dir = tempDir()
     writeFiles(dir, { "a.txt": "hello\n" })
-    const result = await runGates(mission(dir), ["a.txt"], ["test -f a.txt", "grep -q hello a.txt"])
+    const result = await runGates(mission(dir), dir, ["a.txt"], ["test -f a.txt", "grep -q hello a.txt"])
     expect(result).toEqual({
       ok: true,
       evidence: [
@@ -41,12 +41,12 @@ describe("mission/gates.ts runGates", () => {
   })
 
   it("passes with no verify commands once something changed", async () => {
-    expect(await runGates(mission(tempDir()), ["a.txt"], [])).toEqual({ ok: true, evidence: [] })
+    expect(await runGates(mission(tempDir()), tempDir(), ["a.txt"], [])).toEqual({ ok: true, evidence: [] })
   })
 
   it("stops at the first failing verify command and returns its output", async () => {
     const dir = tempDir()
-    const result = await runGates(mission(dir), ["a.txt"], ["true", "echo 'expected 3, got 4'; exit 1", "touch later.txt"])
+    const result = await runGates(mission(dir), dir, ["a.txt"], ["true", "echo 'expected 3, got 4'; exit 1", "touch later.txt"])
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.outcome).toBe("verify_failed")
@@ -58,7 +58,7 @@ describe("mission/gates.ts runGates", () => {
 
   it("fails a verify command that outlives verifyTimeoutSec", async () => {
     const started = Date.now()
-    const result = await runGates(mission(tempDir(), 1), ["a.txt"], ["sleep 20"])
+    const result = await runGates(mission(tempDir(), 1), tempDir(), ["a.txt"], ["sleep 20"])
     expect(Date.now() - started).toBeLessThan(5000)
     expect(result.ok).toBe(false)
     if (result.ok) return
@@ -92,7 +92,7 @@ describe("mission/gates.ts runGates", () => {
       },
       repoMap: async () => "",
     }
-    const result = await runGates(mission(dir, 30, analysis), ["a.ts", "b.ts"], ["touch ran.txt"])
+    const result = await runGates(mission(dir, 30, analysis), dir, ["a.ts", "b.ts"], ["touch ran.txt"])
     expect(asked).toEqual([[dir, "a.ts", "b.ts"]])
     expect(result.ok).toBe(false)
     if (result.ok) return
@@ -105,8 +105,8 @@ describe("mission/gates.ts runGates", () => {
 
   it("skips the syntax gate without the native addon and notes it once", async () => {
     const m = mission(tempDir())
-    await runGates(m, ["a.ts"], [])
-    await runGates(m, ["b.ts"], [])
+    await runGates(m, m.state.directory, ["a.ts"], [])
+    await runGates(m, m.state.directory, ["b.ts"], [])
     expect(m.state.notes).toEqual(["syntax gate skipped: no native addon in unit tests"])
   })
 })

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
+import { createHash } from "node:crypto"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { afterEach } from "vitest"
@@ -89,4 +90,63 @@ export function missionState(over: Partial<MissionState> = {}): MissionState {
     startedAt: "2025-01-01T00:00:00.000Z",
     ...over,
   }
+}
+
+/** Runs git and returns its exit code and output instead of throwing on a non-zero exit. */
+export function shTry(cwd: string, ...args: string[]): { code: number; out: string } {
+  try {
+    return { code: 0, out: execFileSync("git", args, { cwd, env: GIT_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }) }
+  } catch (error) {
+    const e = error as { status?: number; stdout?: string; stderr?: string }
+    return { code: e.status ?? -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` }
+  }
+}
+
+/** What the user sees of their repository: index bytes, HEAD, branch and status (read without refreshing the index). */
+export function userGitState(dir: string): { index: string; head: string; branch: string; status: string } {
+  const gitDir = path.join(dir, ".git")
+  let index = "(none)"
+  try {
+    index = createHash("sha256").update(readFileSync(path.join(gitDir, "index"))).digest("hex")
+  } catch {}
+  return {
+    index,
+    head: readFileSync(path.join(gitDir, "HEAD"), "utf8"),
+    branch: shTry(dir, "symbolic-ref", "-q", "HEAD").out,
+    status: sh(dir, "--no-optional-locks", "status", "--porcelain=v2", "--branch", "--untracked-files=all"),
+  }
+}
+
+/** Every file under `dir` (but .git and the orchestrator's own state) with a digest of its bytes. */
+export function treeDigest(dir: string, skip: readonly string[] = [".git", ".opencode"]): Record<string, string> {
+  const out: Record<string, string> = {}
+  const walk = (rel: string) => {
+    for (const entry of readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const name = rel ? `${rel}/${entry.name}` : entry.name
+      if (skip.includes(name)) continue
+      if (entry.isDirectory()) walk(name)
+      else out[name] = createHash("sha256").update(readFileSync(path.join(dir, name))).digest("hex")
+    }
+  }
+  walk("")
+  return out
+}
+
+/** Where WorktreeWorkspace puts a mission's worktrees for the repository at `root`. */
+export function worktreeRootOf(root: string, missionId: string): string {
+  const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
+  return path.join(tmpdir(), "opencode-orchestrator", `${path.basename(root)}-${digest}`, missionId)
+}
+
+/** The worktrees git knows of (stale ones included), by path. */
+export function worktreeList(dir: string): string[] {
+  return sh(dir, "worktree", "list", "--porcelain")
+    .split("\n")
+    .filter((l) => l.startsWith("worktree "))
+    .map((l) => l.slice("worktree ".length))
+}
+
+/** Refs the orchestrator made: refs/orchestrator/** and branches orchestrator/**. */
+export function orchestratorRefs(dir: string): string[] {
+  return sh(dir, "for-each-ref", "--format=%(refname)", "refs/orchestrator/", "refs/heads/orchestrator/").split("\n").filter(Boolean)
 }

@@ -1,0 +1,166 @@
+import { createHash } from "node:crypto"
+import { existsSync } from "node:fs"
+import { mkdir, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { git, gitRaw, PLUGIN_IDENTITY } from "./git.js"
+import { TreeSnapshots } from "./snapshot.js"
+import { applyThreeWay } from "./three-way.js"
+import type { MergeConflict, RoundTask, SealOutcome, TaskCheckout, Workspace } from "./workspace.js"
+
+/** Refuses a repository in the middle of an operation the user has to finish first. */
+export async function unfinishedOperation(projectDir: string): Promise<string | undefined> {
+  const markers: [string, string][] = [
+    ["MERGE_HEAD", "a merge"],
+    ["rebase-merge", "a rebase"],
+    ["rebase-apply", "a rebase or `git am`"],
+    ["CHERRY_PICK_HEAD", "a cherry-pick"],
+    ["REVERT_HEAD", "a revert"],
+    ["BISECT_LOG", "a bisect"],
+  ]
+  for (const [marker, what] of markers) {
+    const file = (await git(["rev-parse", "--path-format=absolute", "--git-path", marker], { cwd: projectDir })).trim()
+    if (existsSync(file)) return what
+  }
+  return undefined
+}
+
+/**
+ * Each task attempt runs in its own git worktree on its own branch from the
+ * mission's integration branch, outside the user's working tree. Passing
+ * tasks are merged into the integration branch in plan order; at seal the
+ * result is applied to the user's tree with a three-way merge per file.
+ */
+export class WorktreeWorkspace implements Workspace {
+  readonly mode = "worktree"
+  readonly parallelSafe = true
+  readonly note: string
+  private readonly tasks = new Map<string, { branch: string; path: string; start: string }>()
+
+  private constructor(
+    private readonly root: string,
+    /** The project directory relative to the repository root ("" at the root). */
+    private readonly relative: string,
+    private readonly missionId: string,
+    private readonly base: string,
+    private readonly worktreeRoot: string,
+  ) {
+    this.note = `on — each task attempt ran in its own git worktree; result on branch ${this.branch}`
+  }
+
+  get branch(): string {
+    return `orchestrator/${this.missionId}`
+  }
+
+  get baseRef(): string {
+    return `refs/orchestrator/${this.missionId}/base`
+  }
+
+  get integrationDir(): string {
+    return path.join(this.worktreeRoot, "integration", this.relative)
+  }
+
+  /** Snapshots the user's working tree (uncommitted and untracked files too) as the base commit, without touching index, HEAD or files. */
+  static async open(projectDir: string, root: string, missionId: string, stateDir: string): Promise<WorktreeWorkspace> {
+    const snapshots = await TreeSnapshots.open(projectDir, stateDir)
+    const tree = await snapshots.take()
+    await snapshots.dispose()
+    const head = (await gitRaw(["rev-parse", "--verify", "-q", "HEAD"], { cwd: root })).stdout.toString().trim()
+    const parents = head ? ["-p", head] : []
+    const base = (
+      await git(["commit-tree", tree, ...parents, "-m", `orchestrator: base of mission ${missionId}`], { cwd: root, env: PLUGIN_IDENTITY })
+    ).trim()
+    const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
+    const worktreeRoot = path.join(tmpdir(), "opencode-orchestrator", `${path.basename(root)}-${digest}`, missionId)
+    const ws = new WorktreeWorkspace(root, path.relative(root, projectDir), missionId, base, worktreeRoot)
+    await git(["update-ref", ws.baseRef, base], { cwd: root })
+    await git(["update-ref", `refs/heads/${ws.branch}`, base], { cwd: root })
+    await mkdir(worktreeRoot, { recursive: true })
+    await git(["worktree", "add", "--quiet", path.join(worktreeRoot, "integration"), ws.branch], { cwd: root })
+    return ws
+  }
+
+  async begin(tasks: readonly RoundTask[]): Promise<Map<string, TaskCheckout>> {
+    const start = (await git(["rev-parse", `refs/heads/${this.branch}`], { cwd: this.root })).trim()
+    const checkouts = new Map<string, TaskCheckout>()
+    for (const task of tasks) {
+      const name = `${task.id}-a${task.attempt}`
+      const branch = `${this.branch}--${name}`
+      const where = path.join(this.worktreeRoot, name)
+      await this.removeWorktree(where)
+      await git(["worktree", "add", "--quiet", "-B", branch, where, start], { cwd: this.root })
+      this.tasks.set(task.id, { branch, path: where, start })
+      const directory = path.join(where, this.relative)
+      let collected: Promise<string[]> | undefined
+      checkouts.set(task.id, {
+        directory,
+        collect: () => (collected ??= this.commitTask(where, directory, task, start)),
+        diff: () => git(["diff", "--no-color", "--no-renames", "--relative", start, "HEAD"], { cwd: directory }),
+      })
+    }
+    return checkouts
+  }
+
+  private async commitTask(where: string, directory: string, task: RoundTask, start: string): Promise<string[]> {
+    await git(["add", "--all"], { cwd: where })
+    await git(["commit", "--quiet", "--allow-empty", "--no-verify", "-m", `${task.id}: ${task.title}`], { cwd: where, env: PLUGIN_IDENTITY })
+    const names = await git(["diff", "--name-only", "-z", "--no-renames", "--relative", start, "HEAD"], { cwd: directory })
+    return names.split("\0").filter(Boolean)
+  }
+
+  async merge(tasks: readonly RoundTask[]): Promise<Map<string, MergeConflict>> {
+    const conflicts = new Map<string, MergeConflict>()
+    const integration = path.join(this.worktreeRoot, "integration")
+    for (const task of tasks) {
+      const entry = this.tasks.get(task.id)
+      if (!entry) continue
+      const merged = await gitRaw(["merge", "--no-ff", "--no-edit", "-m", `Merge ${task.id}: ${task.title}`, entry.branch], {
+        cwd: integration,
+        env: PLUGIN_IDENTITY,
+      })
+      if (merged.code === 0) continue
+      const paths = (await git(["diff", "--name-only", "--diff-filter=U"], { cwd: integration })).split("\n").filter(Boolean)
+      await gitRaw(["merge", "--abort"], { cwd: integration })
+      const diff = await git(["diff", "--no-color", "--no-renames", entry.start, entry.branch], { cwd: this.root })
+      conflicts.set(task.id, { paths, diff })
+    }
+    return conflicts
+  }
+
+  async missionDiff(): Promise<string> {
+    return git(["diff", "--no-color", "--no-renames", "--relative", this.base, `refs/heads/${this.branch}`], { cwd: this.integrationDir })
+  }
+
+  async seal(result: "apply" | "branch"): Promise<SealOutcome> {
+    if (result === "branch") return { summary: `left on branch ${this.branch}; ${this.applyHint()}`, conflicts: [] }
+    const head = (await git(["rev-parse", `refs/heads/${this.branch}`], { cwd: this.root })).trim()
+    const { applied, conflicts } = await applyThreeWay(this.root, this.base, head)
+    const summary = `applied to your working tree (${applied.length + conflicts.length} files, three-way); branch ${this.branch} and ${this.baseRef} are kept — delete them with \`git branch -D ${this.branch} && git update-ref -d ${this.baseRef}\``
+    return { summary, conflicts }
+  }
+
+  keptResult(): string {
+    return `work merged so far is on branch ${this.branch}; ${this.applyHint()}`
+  }
+
+  private applyHint(): string {
+    return `apply it with \`git diff ${this.baseRef} ${this.branch} | git apply --3way\``
+  }
+
+  async dispose(): Promise<void> {
+    for (const { path: where, branch } of this.tasks.values()) {
+      await this.removeWorktree(where)
+      await gitRaw(["branch", "-D", branch], { cwd: this.root })
+    }
+    this.tasks.clear()
+    await this.removeWorktree(path.join(this.worktreeRoot, "integration"))
+    await gitRaw(["worktree", "prune"], { cwd: this.root })
+    await rm(this.worktreeRoot, { recursive: true, force: true })
+  }
+
+  private async removeWorktree(where: string): Promise<void> {
+    if (!existsSync(where)) return
+    await gitRaw(["worktree", "remove", "--force", "--force", where], { cwd: this.root })
+    await rm(where, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,174 @@
+// Integration tests of the git-worktree workspace on real repositories in temp dirs (issue 4).
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import path from "node:path"
+import { describe, expect, it } from "vitest"
+import type { RoundTask } from "../../src/workspace/workspace.js"
+import { WorktreeWorkspace } from "../../src/workspace/worktrees.js"
+import { gitRepo, orchestratorRefs, sh, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "./helpers.js"
+
+const LINES = `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n")}\n`
+const edit = (text: string, line: number, to: string) => text.replace(`line ${line}\n`, `${to}\n`)
+const roundTask = (id: string, attempt = 1): RoundTask => ({ id, title: `Task ${id}`, attempt, files: ["lines.txt"] })
+let seq = 0
+const missionId = () => `m-wt-${process.pid}-${++seq}-${Math.random().toString(36).slice(2, 6)}`
+
+async function open(dir: string, id = missionId()) {
+  const ws = await WorktreeWorkspace.open(dir, dir, id, tempDir("orch-state-"))
+  return { ws, id }
+}
+
+describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => {
+  it("open: snapshots tracked, uncommitted and untracked files (not ignored ones) as the base, and leaves index, HEAD, branch and status byte-identical", async () => {
+    const dir = gitRepo({ "README.md": "# demo\n", "src/a.txt": "a\n", "gone.txt": "bye\n", ".gitignore": "*.log\nbuild/\n" })
+    writeFiles(dir, { "src/a.txt": "a, changed\n", "staged.txt": "staged v1\n", "new dir/untracked.txt": "untracked\n", "debug.log": "ignored\n", "build/out.js": "ignored too\n" })
+    sh(dir, "add", "staged.txt")
+    writeFiles(dir, { "staged.txt": "staged v1, then edited\n" })
+    sh(dir, "rm", "-q", "--cached", "gone.txt") // deleted from the index, still on disk (untracked now)
+    const head = sh(dir, "rev-parse", "HEAD").trim()
+    const before = userGitState(dir)
+
+    const { ws, id } = await open(dir)
+    try {
+      expect(userGitState(dir)).toEqual(before)
+      const base = sh(dir, "rev-parse", `refs/orchestrator/${id}/base`).trim()
+      expect(sh(dir, "rev-parse", `refs/heads/orchestrator/${id}`).trim()).toBe(base)
+      expect(sh(dir, "rev-list", "--parents", "-n", "1", base).trim()).toBe(`${base} ${head}`)
+      expect(sh(dir, "ls-tree", "-r", "--name-only", "-z", base).split("\0").filter(Boolean).sort()).toEqual(
+        [".gitignore", "README.md", "gone.txt", "new dir/untracked.txt", "src/a.txt", "staged.txt"].sort(),
+      )
+      expect(sh(dir, "show", `${base}:src/a.txt`)).toBe("a, changed\n")
+      expect(sh(dir, "show", `${base}:staged.txt`)).toBe("staged v1, then edited\n")
+      // The integration worktree is outside the user's tree and holds the snapshot.
+      const integration = ws.integrationDir
+      expect(path.relative(dir, integration).startsWith("..")).toBe(true)
+      expect(integration.startsWith(worktreeRootOf(dir, id))).toBe(true)
+      expect(readFileSync(path.join(integration, "new dir/untracked.txt"), "utf8")).toBe("untracked\n")
+      expect(existsSync(path.join(integration, "debug.log"))).toBe(false)
+      expect(worktreeList(dir)).toEqual([dir, integration])
+
+      // Task worktrees are outside too, start from the base and leave the user's state alone.
+      const checkouts = await ws.begin([roundTask("T1")])
+      const t1 = checkouts.get("T1")!
+      expect(path.relative(dir, t1.directory).startsWith("..")).toBe(true)
+      expect(readFileSync(path.join(t1.directory, "src/a.txt"), "utf8")).toBe("a, changed\n")
+      writeFileSync(path.join(t1.directory, "src/a.txt"), "a, by T1\n")
+      expect(await t1.collect()).toEqual(["src/a.txt"])
+      expect(await ws.merge([roundTask("T1")])).toEqual(new Map())
+      expect(userGitState(dir)).toEqual(before)
+      expect(readFileSync(path.join(dir, "src/a.txt"), "utf8")).toBe("a, changed\n")
+    } finally {
+      await ws.dispose()
+    }
+    expect(userGitState(dir)).toEqual(before)
+  })
+
+  it("merges two tasks that edit different hunks of the same file and applies both at seal", async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    const { ws, id } = await open(dir)
+    try {
+      const checkouts = await ws.begin([roundTask("A"), roundTask("B")])
+      const a = checkouts.get("A")!
+      const b = checkouts.get("B")!
+      expect(a.directory).not.toBe(b.directory)
+      writeFileSync(path.join(a.directory, "lines.txt"), edit(LINES, 2, "line 2 by A"))
+      writeFileSync(path.join(b.directory, "lines.txt"), edit(LINES, 11, "line 11 by B"))
+      expect(await a.collect()).toEqual(["lines.txt"])
+      expect(await b.collect()).toEqual(["lines.txt"])
+      expect(await b.diff()).toContain("+line 11 by B")
+      expect(await b.diff()).not.toContain("by A")
+      expect(await ws.merge([roundTask("A"), roundTask("B")])).toEqual(new Map())
+      const both = edit(edit(LINES, 2, "line 2 by A"), 11, "line 11 by B")
+      expect(sh(dir, "show", `orchestrator/${id}:lines.txt`)).toBe(both)
+      expect(await ws.missionDiff()).toContain("+line 2 by A")
+      expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(LINES)
+
+      const sealed = await ws.seal("apply")
+      expect(sealed.conflicts).toEqual([])
+      expect(sealed.summary).toContain(`orchestrator/${id}`)
+      expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(both)
+      // Applied to the working tree only: the index and HEAD still have the old file.
+      expect(sh(dir, "show", ":lines.txt")).toBe(LINES)
+      expect(sh(dir, "status", "--porcelain")).toBe(" M lines.txt\n")
+    } finally {
+      await ws.dispose()
+    }
+  })
+
+  it("reports a second task editing the same lines as a conflict with its paths and diff; re-run from the new head it merges", async () => {
+    const dir = gitRepo({ "lines.txt": LINES, "other.txt": "other\n" })
+    const { ws, id } = await open(dir)
+    try {
+      const round1 = await ws.begin([roundTask("A"), roundTask("B")])
+      writeFileSync(path.join(round1.get("A")!.directory, "lines.txt"), edit(LINES, 5, "line 5 by A"))
+      writeFileSync(path.join(round1.get("B")!.directory, "lines.txt"), edit(LINES, 5, "line 5 by B"))
+      writeFileSync(path.join(round1.get("B")!.directory, "other.txt"), "other by B\n")
+      await round1.get("A")!.collect()
+      await round1.get("B")!.collect()
+      const conflicts = await ws.merge([roundTask("A"), roundTask("B")])
+      expect([...conflicts.keys()]).toEqual(["B"])
+      const conflict = conflicts.get("B")!
+      expect(conflict.paths).toEqual(["lines.txt"])
+      expect(conflict.diff).toContain("+line 5 by B")
+      expect(conflict.diff).toContain("+other by B")
+      expect(conflict.diff).not.toContain("by A")
+      // The aborted merge left the integration branch at A's merge, its worktree clean.
+      expect(sh(dir, "show", `orchestrator/${id}:lines.txt`)).toBe(edit(LINES, 5, "line 5 by A"))
+      expect(sh(dir, "show", `orchestrator/${id}:other.txt`)).toBe("other\n")
+      expect(sh(ws.integrationDir, "status", "--porcelain")).toBe("")
+
+      const round2 = await ws.begin([roundTask("B", 2)])
+      const retry = round2.get("B")!
+      const current = readFileSync(path.join(retry.directory, "lines.txt"), "utf8")
+      expect(current).toBe(edit(LINES, 5, "line 5 by A"))
+      writeFileSync(path.join(retry.directory, "lines.txt"), current.replace("line 5 by A\n", "line 5 by A\nline 5½ by B\n"))
+      expect(await retry.collect()).toEqual(["lines.txt"])
+      expect(await ws.merge([roundTask("B", 2)])).toEqual(new Map())
+      expect((await ws.seal("apply")).conflicts).toEqual([])
+      expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(LINES.replace("line 5\n", "line 5 by A\nline 5½ by B\n"))
+    } finally {
+      await ws.dispose()
+    }
+    // (B's first attempt's worktree and branch outlive dispose: see the it.fails below.)
+    expect(orchestratorRefs(dir)).toContain(`refs/heads/orchestrator/${id}`)
+  })
+
+  it("seal('branch') leaves the user's files untouched and the result on the branch", async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    writeFiles(dir, { "wip.txt": "user's work in progress\n" })
+    const before = userGitState(dir)
+    const { ws, id } = await open(dir)
+    try {
+      const t = (await ws.begin([roundTask("A")])).get("A")!
+      writeFileSync(path.join(t.directory, "lines.txt"), edit(LINES, 1, "line 1 by A"))
+      await t.collect()
+      await ws.merge([roundTask("A")])
+      const sealed = await ws.seal("branch")
+      expect(sealed).toEqual({ summary: expect.stringContaining(`orchestrator/${id}`), conflicts: [] })
+      expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(LINES)
+      expect(sh(dir, "show", `orchestrator/${id}:lines.txt`)).toBe(edit(LINES, 1, "line 1 by A"))
+    } finally {
+      await ws.dispose()
+    }
+    expect(userGitState(dir)).toEqual(before)
+  })
+
+  // BUG: `tasks` is keyed by task id, so begin() for attempt 2 forgets attempt 1's worktree
+  // and branch; dispose() then leaves branch orchestrator/<id>--A-a1 and a stale worktree entry.
+  it.fails("dispose removes every task worktree and task branch, earlier attempts' included, and the temp root; keeps branch and base ref", async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    const { ws, id } = await open(dir)
+    try {
+      for (const attempt of [1, 2]) {
+        const t = (await ws.begin([roundTask("A", attempt)])).get("A")!
+        writeFileSync(path.join(t.directory, "lines.txt"), edit(LINES, 1, `attempt ${attempt}`))
+        await t.collect()
+      }
+    } finally {
+      await ws.dispose()
+    }
+    expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
+    expect(worktreeList(dir)).toEqual([dir])
+    expect(existsSync(worktreeRootOf(dir, id))).toBe(false)
+    await ws.dispose() // twice is safe
+  })
+})
