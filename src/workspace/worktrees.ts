@@ -87,6 +87,8 @@ export class WorktreeWorkspace implements Workspace {
       const name = `${task.id}-a${task.attempt}`
       const branch = `${this.branch}--${name}`
       const where = path.join(this.worktreeRoot, name)
+      const previous = this.tasks.get(task.id)
+      if (previous) await this.discard(previous)
       await this.removeWorktree(where)
       await git(["worktree", "add", "--quiet", "-B", branch, where, start], { cwd: this.root })
       this.tasks.set(task.id, { branch, path: where, start })
@@ -148,14 +150,17 @@ export class WorktreeWorkspace implements Workspace {
   }
 
   async dispose(): Promise<void> {
-    for (const { path: where, branch } of this.tasks.values()) {
-      await this.removeWorktree(where)
-      await gitRaw(["branch", "-D", branch], { cwd: this.root })
-    }
+    for (const entry of this.tasks.values()) await this.discard(entry)
     this.tasks.clear()
     await this.removeWorktree(path.join(this.worktreeRoot, "integration"))
     await gitRaw(["worktree", "prune"], { cwd: this.root })
     await rm(this.worktreeRoot, { recursive: true, force: true })
+  }
+
+  /** Removes a task attempt's worktree and branch (a retry starts afresh from the integration head). */
+  private async discard(entry: { path: string; branch: string }): Promise<void> {
+    await this.removeWorktree(entry.path)
+    await gitRaw(["branch", "-D", entry.branch], { cwd: this.root })
   }
 
   private async removeWorktree(where: string): Promise<void> {
