@@ -181,7 +181,7 @@ async function seal(m: Mission): Promise<void> {
 async function finish(m: Mission, status: FinalStatus, reason: string): Promise<void> {
   m.state.status = status
   if (status !== "sealed" && status !== "needs_user" && m.state.tasks.some((t) => t.status === "passed")) {
-    reason = `${reason} ${capitalize(m.workspace.keptResult())}.`.trim()
+    reason = [reason, `${capitalize(m.workspace.keptResult())}.`].filter(Boolean).join("\n\n")
   }
   if (reason) m.state.reason = reason
   m.state.endedAt = new Date().toISOString()

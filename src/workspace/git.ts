@@ -20,9 +20,18 @@ export const PLUGIN_IDENTITY: Record<string, string> = {
   GIT_COMMITTER_EMAIL: "orchestrator@localhost",
 }
 
+/** The plugin's own commits, merges and checkouts run none of the user's hooks and sign nothing. */
+const NO_HOOKS: Record<string, string> = {
+  GIT_CONFIG_COUNT: "2",
+  GIT_CONFIG_KEY_0: "core.hooksPath",
+  GIT_CONFIG_VALUE_0: "/dev/null",
+  GIT_CONFIG_KEY_1: "commit.gpgsign",
+  GIT_CONFIG_VALUE_1: "false",
+}
+
 /** Runs git with a clean git environment and returns its exit code and raw output; never rejects for a non-zero exit. */
 export function gitRaw(args: string[], options: GitOptions): Promise<GitResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0" }
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0", ...NO_HOOKS }
   for (const key of ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"]) delete env[key]
   Object.assign(env, options.env)
   return new Promise((resolve, reject) => {

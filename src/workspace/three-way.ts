@@ -62,7 +62,8 @@ async function applyFile(root: string, file: string, base: string | undefined, h
 }
 
 async function blob(root: string, commit: string, file: string): Promise<Buffer | undefined> {
-  const res = await gitRaw(["cat-file", "blob", `${commit}:${file}`], { cwd: root })
+  // --filters: the working-tree form (line endings, smudge filters), as it is compared with the user's file.
+  const res = await gitRaw(["cat-file", "--filters", `${commit}:${file}`], { cwd: root })
   return res.code === 0 ? res.stdout : undefined
 }
 

@@ -116,12 +116,13 @@ export class WorktreeWorkspace implements Workspace {
     for (const task of tasks) {
       const entry = this.tasks.get(task.id)
       if (!entry) continue
-      const merged = await gitRaw(["merge", "--no-ff", "--no-edit", "-m", `Merge ${task.id}: ${task.title}`, entry.branch], {
+      const merged = await gitRaw(["merge", "--no-ff", "--no-edit", "--no-verify", "-m", `Merge ${task.id}: ${task.title}`, entry.branch], {
         cwd: integration,
         env: PLUGIN_IDENTITY,
       })
       if (merged.code === 0) continue
       const paths = (await git(["diff", "--name-only", "--diff-filter=U"], { cwd: integration })).split("\n").filter(Boolean)
+      if (paths.length === 0) throw new Error(`merging ${task.id} failed: ${merged.stderr.trim() || merged.stdout.toString().trim()}`)
       await gitRaw(["merge", "--abort"], { cwd: integration })
       const diff = await git(["diff", "--no-color", "--no-renames", entry.start, entry.branch], { cwd: this.root })
       conflicts.set(task.id, { paths, diff })
@@ -146,7 +147,7 @@ export class WorktreeWorkspace implements Workspace {
   }
 
   private applyHint(): string {
-    return `apply it with \`git diff ${this.baseRef} ${this.branch} | git apply --3way\``
+    return `apply it with \`git diff --binary ${this.baseRef} ${this.branch} | git apply\``
   }
 
   async dispose(): Promise<void> {

@@ -1,9 +1,23 @@
-import { readFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { MissionStore } from "../../src/mission/store.js"
 import { defaultWorker, PASS, planner, runScripted } from "./fake-sdk.js"
-import { gitRepo, plan, task, tempDir } from "./helpers.js"
+import {
+  gitRepo,
+  orchestratorRefs,
+  plan,
+  sh,
+  shTry,
+  task,
+  tempDir,
+  treeDigest,
+  userGitState,
+  worktreeList,
+  worktreeRootOf,
+  writeFiles,
+} from "./helpers.js"
 
 const outcomes = (run: { state: { tasks: { spec: { id: string }; attempts: { outcome: string }[] }[] } }, id: string) =>
   run.state.tasks.find((t) => t.spec.id === id)?.attempts.map((a) => a.outcome)
@@ -376,5 +390,341 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect(reviews).toHaveLength(2)
     expect(reviews[1]!.sessionID).toBe(reviews[0]!.sessionID)
     expect(outcomes(run, "T1")).toEqual(["passed"])
+  })
+})
+
+const LINES = `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n")}\n`
+const edit = (text: string, line: number, to: string) => text.replace(`line ${line}\n`, `${to}\n`)
+
+/** Only the main worktree is left, no task branch, the temp root is gone; the integration branch and base ref stay. */
+function expectCleanedUp(dir: string, id: string): void {
+  expect(worktreeList(dir)).toEqual([dir])
+  expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
+  expect(existsSync(worktreeRootOf(dir, id))).toBe(false)
+}
+
+describe("mission/engine.ts with worktree isolation on real repositories", () => {
+  it("re-runs a task that conflicted on the same lines from the new head, where it sees the first task's change", async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    const run = await runScripted(dir, {
+      planner: planner(plan([task("T1", { files: ["lines.txt"] }), task("T2", { files: ["lines.txt"] })])),
+      worker: (t) => {
+        const current = readFileSync(path.join(t.directory, "lines.txt"), "utf8")
+        // Both first attempts rewrite line 3; T2's retry must see T1's line (else it changes nothing: no_change).
+        t.write("lines.txt", t.nth === 0 ? edit(current, 3, `line 3 by ${t.call.task} #1`) : current.replace("line 3 by T1 #1\n", "line 3 by T1 #1\nT2 after T1\n"))
+      },
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(outcomes(run, "T1")).toEqual(["passed"])
+    expect(outcomes(run, "T2")).toEqual(["merge_conflict", "passed"])
+    expect(run.state.tasks[1]!.attempts[0]!.feedback).toContain("in: lines.txt")
+    expect(run.state.tasks[1]!.attempts[0]!.feedback).toContain("+line 3 by T2 #1")
+    expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(edit(LINES, 3, "line 3 by T1 #1\nT2 after T1"))
+    expectCleanedUp(dir, run.state.id)
+  })
+
+  it("keeps the user's edit made during the mission in another hunk of the task's file, next to the task's change", async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    const run = await runScripted(dir, {
+      planner: planner(plan([task("T1", { files: ["lines.txt"] })])),
+      worker: (t) => {
+        t.write("lines.txt", edit(LINES, 2, "line 2 by T1"))
+        writeFileSync(path.join(dir, "lines.txt"), edit(LINES, 11, "line 11 by the user"))
+      },
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(run.state.result?.conflicts).toEqual([])
+    expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(edit(edit(LINES, 2, "line 2 by T1"), 11, "line 11 by the user"))
+    expect(run.report).not.toContain("conflict markers")
+  })
+
+  it("seals with a warning when the user changed the same lines: markers only in that file, named in result.conflicts and the report", async () => {
+    const dir = gitRepo({ "lines.txt": LINES, "other.txt": "other\n" })
+    const run = await runScripted(dir, {
+      planner: planner(plan([task("T1", { files: ["lines.txt", "other.txt"] })])),
+      worker: (t) => {
+        t.write("lines.txt", edit(LINES, 6, "line 6 by T1"))
+        t.write("other.txt", "other by T1\n")
+        writeFileSync(path.join(dir, "lines.txt"), edit(LINES, 6, "line 6 by the user"))
+      },
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(run.state.result?.conflicts).toEqual(["lines.txt"])
+    expect(run.report).toMatch(/conflict markers.*lines\.txt/)
+    const merged = readFileSync(path.join(dir, "lines.txt"), "utf8")
+    expect(merged).toContain("<<<<<<< yours\nline 6 by the user\n=======\nline 6 by T1\n>>>>>>> mission\n")
+    expect(merged.replace(/<<<<<<< yours\n[\s\S]*?>>>>>>> mission\n/, "line 6\n")).toBe(LINES)
+    expect(readFileSync(path.join(dir, "other.txt"), "utf8")).toBe("other by T1\n")
+  })
+
+  it('result: "branch" leaves the user\'s tree byte-identical, the change on orchestrator/<id>, and a report hint that applies it', async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    writeFiles(dir, { "wip.txt": "uncommitted\n", "lines.txt": edit(LINES, 12, "line 12 uncommitted") })
+    const files = treeDigest(dir)
+    const git = userGitState(dir)
+    const run = await runScripted(
+      dir,
+      { planner: planner(plan([task("T1", { files: ["lines.txt"] })])), worker: (t) => t.write("lines.txt", edit(readFileSync(path.join(t.directory, "lines.txt"), "utf8"), 1, "line 1 by T1")) },
+      { result: "branch" },
+    )
+    const id = run.state.id
+    expect(run.state.status).toBe("sealed")
+    expect(treeDigest(dir)).toEqual(files)
+    expect(userGitState(dir).index).toBe(git.index)
+    expect(userGitState(dir).head).toBe(git.head)
+    const onBranch = edit(edit(LINES, 12, "line 12 uncommitted"), 1, "line 1 by T1")
+    expect(sh(dir, "show", `orchestrator/${id}:lines.txt`)).toBe(onBranch)
+    const hint = `git diff --binary refs/orchestrator/${id}/base orchestrator/${id} | git apply`
+    expect(run.report).toContain(hint)
+    expectCleanedUp(dir, id)
+  })
+
+  const applyHint = (report: string) => /`(git diff --binary \S+ \S+ \| git apply[^`]*)`/.exec(report)?.[1]
+
+  it('result: "branch": the report\'s apply hint applies the change to a clean tree', async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    const run = await runScripted(
+      dir,
+      { planner: planner(plan([task("T1", { files: ["lines.txt"] })])), worker: (t) => t.write("lines.txt", edit(LINES, 1, "line 1 by T1")) },
+      { result: "branch" },
+    )
+    execFileSync("/bin/sh", ["-c", applyHint(run.report)!], { cwd: dir, stdio: "pipe" })
+    expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(edit(LINES, 1, "line 1 by T1"))
+  })
+
+  it('result: "branch": the report\'s apply hint applies the change over the uncommitted edits the base captured', async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    writeFiles(dir, { "lines.txt": edit(LINES, 12, "line 12 uncommitted") })
+    const run = await runScripted(
+      dir,
+      { planner: planner(plan([task("T1", { files: ["lines.txt"] })])), worker: (t) => t.write("lines.txt", edit(readFileSync(path.join(t.directory, "lines.txt"), "utf8"), 1, "line 1 by T1")) },
+      { result: "branch" },
+    )
+    execFileSync("/bin/sh", ["-c", applyHint(run.report)!], { cwd: dir, stdio: "pipe" })
+    expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(edit(edit(LINES, 12, "line 12 uncommitted"), 1, "line 1 by T1"))
+  })
+
+  it("cleans up after seal: only the main worktree, no task branches, no temp root; integration branch and base ref kept", async () => {
+    const dir = gitRepo()
+    const run = await runScripted(dir, { planner: planner(plan([task("T1"), task("T2")])) })
+    expect(run.state.status).toBe("sealed")
+    expectCleanedUp(dir, run.state.id)
+    expect(run.report).toContain(`branch orchestrator/${run.state.id}`)
+  })
+
+  it("cleans up after a cancel mid-worker and leaves the user's files alone", async () => {
+    const dir = gitRepo()
+    const files = treeDigest(dir)
+    const controller = new AbortController()
+    const run = await runScripted(
+      dir,
+      {
+        planner: planner(plan([task("T1"), task("T2")])),
+        worker: async (t) => {
+          defaultWorker(t)
+          setTimeout(() => controller.abort(), 20)
+          await new Promise((resolve) => t.signal.addEventListener("abort", resolve, { once: true }))
+          return "aborted"
+        },
+      },
+      {},
+      controller.signal,
+    )
+    expect(run.state.status).toBe("cancelled")
+    expectCleanedUp(dir, run.state.id)
+    expect(treeDigest(dir)).toEqual(files)
+  })
+
+  it("cleans up after a failure (verify always failing), earlier attempts' worktrees and branches included", async () => {
+    const dir = gitRepo()
+    const run = await runScripted(dir, { planner: planner(plan([task("T1"), task("T2", { verify: ["exit 1"] })])) }, { maxAttempts: 2 })
+    expect(run.state.status).toBe("failed")
+    expect(outcomes(run, "T2")).toEqual(["verify_failed", "verify_failed"])
+    expectCleanedUp(dir, run.state.id)
+    expect(existsSync(path.join(dir, "t1.txt"))).toBe(false)
+    expect(sh(dir, "show", `orchestrator/${run.state.id}:t1.txt`)).toBe("done T1 #1\n")
+    expect(run.report).toMatch(new RegExp(`work merged so far is on branch orchestrator/${run.state.id}`, "i"))
+  })
+
+  it("works on an unborn HEAD (no commits): the base has no parent and HEAD stays unborn", async () => {
+    const dir = tempDir("orch-unborn-")
+    sh(dir, "init", "-q", "-b", "main")
+    writeFiles(dir, { "draft.txt": "draft\n" })
+    const git = userGitState(dir)
+    const run = await runScripted(dir, { planner: planner(plan([task("T1")])) })
+    expect(run.state.status).toBe("sealed")
+    const base = `refs/orchestrator/${run.state.id}/base`
+    expect(sh(dir, "rev-list", "--parents", "-n", "1", base).trim().split(" ")).toHaveLength(1)
+    expect(sh(dir, "show", `${base}:draft.txt`)).toBe("draft\n")
+    expect(readFileSync(path.join(dir, "t1.txt"), "utf8")).toBe("done T1 #1\n")
+    expect(shTry(dir, "rev-parse", "-q", "--verify", "HEAD").code).not.toBe(0)
+    expect(userGitState(dir).index).toBe(git.index)
+    expect(userGitState(dir).head).toBe("ref: refs/heads/main\n")
+    expectCleanedUp(dir, run.state.id)
+  })
+
+  it("works on a detached HEAD, which stays detached at the same commit", async () => {
+    const dir = gitRepo()
+    writeFiles(dir, { "second.txt": "2\n" })
+    sh(dir, "add", "-A")
+    sh(dir, "commit", "-q", "-m", "second")
+    sh(dir, "checkout", "-q", "--detach", "HEAD~1")
+    const head = sh(dir, "rev-parse", "HEAD").trim()
+    const run = await runScripted(dir, { planner: planner(plan([task("T1")])) })
+    expect(run.state.status).toBe("sealed")
+    expect(readFileSync(path.join(dir, ".git", "HEAD"), "utf8")).toBe(`${head}\n`)
+    expect(sh(dir, "rev-parse", `refs/orchestrator/${run.state.id}/base~1`).trim()).toBe(head)
+    expect(existsSync(path.join(dir, "second.txt"))).toBe(false)
+    expect(readFileSync(path.join(dir, "t1.txt"), "utf8")).toBe("done T1 #1\n")
+    expectCleanedUp(dir, run.state.id)
+  })
+
+  /** A repository with branches main and other that change a.txt differently. */
+  function divergedRepo(): string {
+    const dir = gitRepo({ "a.txt": "base\n" })
+    sh(dir, "checkout", "-q", "-b", "other")
+    writeFiles(dir, { "a.txt": "other\n" })
+    sh(dir, "commit", "-q", "-am", "other")
+    sh(dir, "checkout", "-q", "main")
+    writeFiles(dir, { "a.txt": "main\n" })
+    sh(dir, "commit", "-q", "-am", "main")
+    return dir
+  }
+
+  for (const [operation, start] of [
+    ["merge", (dir: string) => shTry(dir, "merge", "-q", "other")],
+    ["rebase", (dir: string) => shTry(dir, "rebase", "other")],
+  ] as const) {
+    it(`refuses a repository in the middle of a ${operation}, naming it and what to do, and creates no state and no refs`, async () => {
+      const dir = divergedRepo()
+      expect(start(dir).code).not.toBe(0)
+      const before = userGitState(dir)
+      const worktrees = worktreeList(dir)
+      await expect(runScripted(dir, { planner: planner(plan([task("T1")])) })).rejects.toThrow(
+        new RegExp(`middle of a ${operation}\\b.*Finish or abort it`),
+      )
+      expect(existsSync(path.join(dir, ".opencode"))).toBe(false)
+      expect(orchestratorRefs(dir)).toEqual([])
+      expect(worktreeList(dir)).toEqual(worktrees)
+      expect(userGitState(dir)).toEqual(before)
+    })
+  }
+
+  it("lands changes to files with spaces and unicode in their names", async () => {
+    const dir = gitRepo({ "a b.txt": "old\n", "日本語/ファイル.md": "古い\n" })
+    const run = await runScripted(dir, {
+      planner: planner(plan([task("T1", { files: ["a b.txt", "日本語/ファイル.md", "new dir/naïve café.txt"] })])),
+      worker: (t) => {
+        t.write("a b.txt", "new\n")
+        t.write("日本語/ファイル.md", "新しい\n")
+        t.write("new dir/naïve café.txt", "crème brûlée\n")
+      },
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(run.state.tasks[0]!.attempts[0]!.changedFiles.sort()).toEqual(["a b.txt", "new dir/naïve café.txt", "日本語/ファイル.md"].sort())
+    expect(readFileSync(path.join(dir, "a b.txt"), "utf8")).toBe("new\n")
+    expect(readFileSync(path.join(dir, "日本語/ファイル.md"), "utf8")).toBe("新しい\n")
+    expect(readFileSync(path.join(dir, "new dir/naïve café.txt"), "utf8")).toBe("crème brûlée\n")
+    expect(run.state.result?.conflicts).toEqual([])
+  })
+
+  const bytes = (...values: number[]) => Buffer.from(values)
+
+  it("lands a binary file (with NUL bytes) changed by a task byte-exact", async () => {
+    const dir = gitRepo()
+    writeFileSync(path.join(dir, "blob.bin"), bytes(0, 1, 2, 0, 255, 10, 13, 0))
+    sh(dir, "add", "blob.bin")
+    sh(dir, "commit", "-q", "-m", "bin")
+    const changed = bytes(0, 0, 0, 254, 10, 0, 13, 10, 128, 0)
+    const added = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256))
+    const run = await runScripted(dir, {
+      planner: planner(plan([task("T1", { files: ["blob.bin", "added.bin"] })])),
+      worker: (t) => {
+        writeFileSync(path.join(t.directory, "blob.bin"), changed)
+        writeFileSync(path.join(t.directory, "added.bin"), added)
+      },
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(readFileSync(path.join(dir, "blob.bin")).equals(changed)).toBe(true)
+    expect(readFileSync(path.join(dir, "added.bin")).equals(added)).toBe(true)
+  })
+
+  it("reports a binary file the user also changed during the mission as a conflict and keeps the user's bytes", async () => {
+    const dir = gitRepo()
+    writeFileSync(path.join(dir, "blob.bin"), bytes(0, 1, 2, 0))
+    sh(dir, "add", "blob.bin")
+    sh(dir, "commit", "-q", "-m", "bin")
+    const users = bytes(0, 9, 9, 0, 9)
+    const run = await runScripted(dir, {
+      planner: planner(plan([task("T1", { files: ["blob.bin", "t1.txt"] })])),
+      worker: (t) => {
+        writeFileSync(path.join(t.directory, "blob.bin"), bytes(0, 7, 7, 0))
+        t.write("t1.txt", "text\n")
+        writeFileSync(path.join(dir, "blob.bin"), users)
+      },
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(run.state.result?.conflicts).toEqual(["blob.bin"])
+    expect(run.report).toContain("blob.bin")
+    expect(readFileSync(path.join(dir, "blob.bin")).equals(users)).toBe(true)
+    expect(readFileSync(path.join(dir, "t1.txt"), "utf8")).toBe("text\n")
+  })
+
+  it("with a submodule: tasks see it unpopulated (empty dir) in their worktree; the gitlink is kept, and the user's submodule checkout, dirty files included, is left as it was", async () => {
+    const lib = gitRepo({ "lib.txt": "lib v1\n" })
+    const dir = gitRepo({ "README.md": "# super\n" })
+    sh(dir, "-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, "libs/sub")
+    sh(dir, "commit", "-q", "-m", "add submodule")
+    writeFiles(dir, { "libs/sub/lib.txt": "lib v1, dirty\n" })
+    const subHead = sh(path.join(dir, "libs/sub"), "rev-parse", "HEAD").trim()
+    const gitlink = sh(dir, "ls-tree", "HEAD", "libs/sub")
+    const subStatus = sh(dir, "status", "--porcelain=v2", "--ignore-submodules=none", "--", "libs/sub")
+    expect(subStatus).toMatch(/^1 \.M S\.M\. /) // a submodule with modified content
+    let seenInWorktree: string[] | undefined
+    const run = await runScripted(dir, {
+      planner: planner(plan([task("T1", { files: ["README.md"] })])),
+      worker: (t) => {
+        seenInWorktree = existsSync(path.join(t.directory, "libs/sub")) ? sh(t.directory, "ls-files", "--stage", "libs/sub").split("\n").filter(Boolean) : undefined
+        expect(existsSync(path.join(t.directory, "libs/sub/lib.txt"))).toBe(false)
+        t.write("README.md", "# super, edited\n")
+      },
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(run.state.tasks[0]!.attempts[0]!.changedFiles).toEqual(["README.md"])
+    expect(seenInWorktree).toEqual([expect.stringMatching(/^160000 [0-9a-f]{40} 0\tlibs\/sub$/)])
+    expect(readFileSync(path.join(dir, "README.md"), "utf8")).toBe("# super, edited\n")
+    expect(readFileSync(path.join(dir, "libs/sub/lib.txt"), "utf8")).toBe("lib v1, dirty\n")
+    expect(sh(path.join(dir, "libs/sub"), "rev-parse", "HEAD").trim()).toBe(subHead)
+    expect(sh(dir, "ls-tree", `orchestrator/${run.state.id}`, "libs/sub")).toBe(gitlink)
+    expect(sh(dir, "ls-tree", `refs/orchestrator/${run.state.id}/base`, "libs/sub")).toBe(gitlink)
+    expect(sh(dir, "diff", "--name-only", `refs/orchestrator/${run.state.id}/base`, `orchestrator/${run.state.id}`)).toBe("README.md\n")
+    expect(sh(dir, "status", "--porcelain=v2", "--ignore-submodules=none", "--", "libs/sub")).toBe(subStatus)
+    expect(sh(dir, "status", "--porcelain", "--ignore-submodules=all")).toBe(" M README.md\n?? .opencode/\n")
+    expectCleanedUp(dir, run.state.id)
+  })
+
+  it("merges a passing task even when the user's commit-msg hook would reject the plugin's merge message", async () => {
+    const dir = gitRepo()
+    const hook = path.join(dir, ".git", "hooks", "commit-msg")
+    writeFileSync(hook, '#!/bin/sh\ngrep -qE "^(feat|fix|chore)(\\(.+\\))?: " "$1" || { echo "not a conventional commit" >&2; exit 1; }\n')
+    chmodSync(hook, 0o755)
+    const run = await runScripted(dir, { planner: planner(plan([task("T1")])) }, { maxAttempts: 1 })
+    expect(outcomes(run, "T1")).toEqual(["passed"])
+    expect(run.state.status).toBe("sealed")
+  })
+
+  it("applies a task's change to a file checked out with CRLF (eol=crlf) that the user did not touch, without a conflict", async () => {
+    const dir = gitRepo({ ".gitattributes": "*.txt text eol=crlf\n", "lines.txt": LINES })
+    rmSync(path.join(dir, "lines.txt"))
+    sh(dir, "checkout", "--", "lines.txt")
+    const crlf = (text: string) => text.replace(/\n/g, "\r\n")
+    expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(crlf(LINES))
+    const run = await runScripted(dir, {
+      planner: planner(plan([task("T1", { files: ["lines.txt"] })])),
+      worker: (t) => t.write("lines.txt", crlf(edit(LINES, 4, "line 4 by T1"))),
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(run.state.result?.conflicts).toEqual([])
+    expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(crlf(edit(LINES, 4, "line 4 by T1")))
   })
 })

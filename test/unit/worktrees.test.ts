@@ -128,8 +128,8 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
     } finally {
       await ws.dispose()
     }
-    // (B's first attempt's worktree and branch outlive dispose: see the it.fails below.)
-    expect(orchestratorRefs(dir)).toContain(`refs/heads/orchestrator/${id}`)
+    expect(worktreeList(dir)).toEqual([dir])
+    expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
   })
 
   it("seal('branch') leaves the user's files untouched and the result on the branch", async () => {
@@ -152,9 +152,7 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
     expect(userGitState(dir)).toEqual(before)
   })
 
-  // BUG: `tasks` is keyed by task id, so begin() for attempt 2 forgets attempt 1's worktree
-  // and branch; dispose() then leaves branch orchestrator/<id>--A-a1 and a stale worktree entry.
-  it.fails("dispose removes every task worktree and task branch, earlier attempts' included, and the temp root; keeps branch and base ref", async () => {
+  it("dispose removes every task worktree and task branch, earlier attempts' included, and the temp root; keeps branch and base ref", async () => {
     const dir = gitRepo({ "lines.txt": LINES })
     const { ws, id } = await open(dir)
     try {
