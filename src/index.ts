@@ -40,6 +40,14 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
         agents: config.options.agents,
       })
     },
+    // A mission's child never waits for a human: whatever would still ask is denied.
+    async "permission.ask"(input, output) {
+      if (output.status !== "ask" || !handoffs.inMission(input.sessionID)) return
+      output.status = "deny"
+      client.app
+        .log({ body: { service: "orchestrator", level: "warn", message: `denied "${input.type}" for mission session ${input.sessionID}: ${input.title}` } })
+        .catch(() => undefined)
+    },
     async "command.execute.before"(input) {
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)
     },

@@ -6,7 +6,8 @@ import type { AgentId } from "../agents.js"
 import type { SyntaxReport } from "../native/types.js"
 import type { Workspace } from "../workspace/workspace.js"
 import { runCommand, type CommandResult } from "../workspace/shell.js"
-import { addUsage, emptyUsage, type MissionState } from "./state.js"
+import { exceededBudget, providerTrouble } from "./budget.js"
+import { addUsage, emptyUsage, type MissionState, type Usage } from "./state.js"
 import type { MissionStore } from "./store.js"
 
 /** What the engine needs from the outside world; tests pass fakes. */
@@ -31,7 +32,14 @@ export interface Mission {
   state: MissionState
   store: MissionStore
   workspace: Workspace
+  /** Aborted by the user (Esc, /task --cancel) or by the engine itself (see `stop`). */
   signal: AbortSignal
+  /** Ends the mission from inside: aborts every child and records why. */
+  stop(status: "failed" | "budget_exhausted", reason: string): void
+  /** Set once `stop` was called. */
+  stopped?: { status: "failed" | "budget_exhausted"; reason: string }
+  /** Usage already booked per child session (a session prompted twice reports its whole history). */
+  booked: Map<string, Usage>
   /** The phase last announced with a toast. */
   lastPhase?: string
 }
@@ -42,7 +50,13 @@ export async function commit(m: Mission, event: string, data: Record<string, unk
   await m.store.save(m.state)
 }
 
-/** Creates a child session, runs one prompt in it, and books its usage. */
+/**
+ * Creates a child session (or reuses `sessionID`), runs one prompt in it and
+ * books its usage. A turn that ends in a transient provider error (rate
+ * limit, overload) is continued after a backoff, bounded, without counting as
+ * an attempt; an auth error stops the mission. No new session is started once
+ * a budget is used up: the turn comes back with a `budget:` error instead.
+ */
 export async function childTurn(
   m: Mission,
   input: {
@@ -55,27 +69,74 @@ export async function childTurn(
     before?: (sessionID: string) => void
   },
 ): Promise<ChildTurn> {
-  const { sessions, handoffs, options } = m.deps
-  if (m.signal.aborted) return { sessionID: input.sessionID ?? "", text: "", error: "aborted", usage: emptyUsage() }
+  const { sessions, handoffs, options, progress } = m.deps
+  const refused = (error: string): ChildTurn => ({ sessionID: input.sessionID ?? "", text: "", error, usage: emptyUsage() })
+  if (m.signal.aborted) return refused("aborted")
+  const budget = input.sessionID ? undefined : exceededBudget(m.state, options)
+  if (budget) return refused(`budget: ${budget}`)
   const directory = input.directory ?? m.state.directory
   const sessionID =
     input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))
   handoffs.join(sessionID)
+  m.state.liveSessions.push(sessionID)
   input.before?.(sessionID)
   try {
-    const turn = await sessions.prompt(sessionID, {
-      agent: input.agent,
-      text: input.text,
-      directory,
-      timeoutMs: options.childTimeoutSec * 1000,
-      signal: m.signal,
-    })
-    const usage = { ...turn.usage, sessions: input.sessionID ? 0 : 1 }
-    addUsage(m.state.usage, usage)
-    return turn
+    let text = input.text
+    for (let retry = 0; ; retry++) {
+      const turn = await sessions.prompt(sessionID, {
+        agent: input.agent,
+        text,
+        directory,
+        timeoutMs: options.childTimeoutSec * 1000,
+        signal: m.signal,
+      })
+      book(m, sessionID, turn.usage)
+      const trouble = providerTrouble(turn.error)
+      if (trouble === "auth") {
+        m.stop("failed", `The model provider refused the credentials (${turn.error}). Fix the provider's API key or login, then resume.`)
+        return turn
+      }
+      if (trouble !== "transient" || retry >= options.providerRetries || m.signal.aborted) return turn
+      const wait = 2_000 * 2 ** retry
+      progress.log("warn", "provider error; continuing the child turn", { session: sessionID, error: turn.error, retry: retry + 1, waitMs: wait })
+      await m.store.event("provider_retry", { session: sessionID, error: turn.error, retry: retry + 1 })
+      await sleep(wait, m.signal)
+      text = `Your previous turn was interrupted by a provider error (${turn.error}). Continue the same work from where it stopped.`
+    }
   } finally {
     handoffs.leave(sessionID)
+    m.state.liveSessions = m.state.liveSessions.filter((s) => s !== sessionID)
   }
+}
+
+/** Adds what a session spent since it was last booked. */
+function book(m: Mission, sessionID: string, total: Usage): void {
+  const before = m.booked.get(sessionID)
+  const delta: Usage = before
+    ? {
+        inputTokens: total.inputTokens - before.inputTokens,
+        outputTokens: total.outputTokens - before.outputTokens,
+        reasoningTokens: total.reasoningTokens - before.reasoningTokens,
+        cacheReadTokens: total.cacheReadTokens - before.cacheReadTokens,
+        cacheWriteTokens: total.cacheWriteTokens - before.cacheWriteTokens,
+        cost: total.cost - before.cost,
+        sessions: 0,
+      }
+    : { ...total, sessions: 1 }
+  m.booked.set(sessionID, total)
+  addUsage(m.state.usage, delta)
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener("abort", done)
+      resolve()
+    }
+    signal.addEventListener("abort", done, { once: true })
+  })
 }
 
 /** Runs a verify or evidence command in `cwd` with the configured timeout. */

@@ -1,20 +1,33 @@
+import { existsSync } from "node:fs"
+import { mkdir, rm } from "node:fs/promises"
+import path from "node:path"
 import { bullets, fill } from "../templates.js"
 import { repoRoot } from "../workspace/git.js"
 import { InPlaceWorkspace } from "../workspace/in-place.js"
 import type { Workspace } from "../workspace/workspace.js"
 import { unfinishedOperation, WorktreeWorkspace } from "../workspace/worktrees.js"
+import { exceededBudget } from "./budget.js"
 import { commit, type EngineDeps, type Mission, runInMission } from "./context.js"
+import { acquireLock } from "./lock.js"
 import type { PlanSpec } from "./plan.js"
 import { obtainPlan, planRequest } from "./planning.js"
 import { renderReport } from "./report.js"
 import { review, reviewFeedback } from "./review.js"
 import { clip, runRound } from "./round.js"
 import { readyTasks } from "./schedule.js"
-import { emptyUsage, type FinalStatus, type MissionState, newMissionId, STATE_VERSION } from "./state.js"
-import { MissionStore } from "./store.js"
+import { emptyUsage, type FinalStatus, isFinal, type MissionState, newMissionId, STATE_VERSION } from "./state.js"
+import { listMissions, MissionStore } from "./store.js"
 
 export interface MissionInput {
   mission: string
+  directory: string
+  commanderSession: string
+  signal: AbortSignal
+}
+
+export interface ResumeInput {
+  /** A mission id, or "latest": the most recent unfinished mission of the project. */
+  resume: string
   directory: string
   commanderSession: string
   signal: AbortSignal
@@ -25,36 +38,124 @@ export interface MissionResult {
   report: string
 }
 
-/** Runs a mission from plan to one of the five exit states. Never throws for the model's mistakes. */
+/** Missions running in this process, for `/task --cancel` and to refuse a second resume. */
+const running = new Map<string, { cancel: () => void }>()
+
+/** Asks a mission running in this process to cancel; false when it does not run here. */
+export function cancelRunning(missionId: string): boolean {
+  const mission = running.get(missionId)
+  mission?.cancel()
+  return mission !== undefined
+}
+
+/** Starts a mission and runs it from plan to one of the five exit states. Never throws for the model's mistakes. */
 export async function runMission(input: MissionInput, deps: EngineDeps): Promise<MissionResult> {
-  const root = await repoRoot(input.directory)
-  if (root) {
-    const busy = await unfinishedOperation(input.directory)
-    if (busy) throw new Error(`The repository is in the middle of ${busy}. Finish or abort it (git status shows how), then run the mission again.`)
-  }
+  const root = await refuseUnfinishedGitOperation(input.directory)
   const id = newMissionId()
   const store = new MissionStore(input.directory, id)
-  const workspace: Workspace = root
-    ? await WorktreeWorkspace.open(input.directory, root, id, store.dir)
-    : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository")
-  const state: MissionState = {
-    version: STATE_VERSION,
-    id,
-    mission: input.mission,
-    directory: input.directory,
-    commanderSession: input.commanderSession,
-    status: "planning",
-    round: 0,
-    replans: 0,
-    tasks: [],
-    usage: emptyUsage(),
-    isolation: { mode: workspace.mode, note: workspace.note },
-    missionVerify: [],
-    notes: [],
-    startedAt: new Date().toISOString(),
+  await mkdir(store.dir, { recursive: true })
+  const release = await acquireLock(store.dir, id)
+  try {
+    const workspace: Workspace = root
+      ? await WorktreeWorkspace.open(input.directory, root, id, store.dir)
+      : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository")
+    const state: MissionState = {
+      version: STATE_VERSION,
+      id,
+      mission: input.mission,
+      directory: input.directory,
+      commanderSession: input.commanderSession,
+      status: "planning",
+      round: 0,
+      replans: 0,
+      tasks: [],
+      usage: emptyUsage(),
+      isolation: { mode: workspace.mode, note: workspace.note },
+      missionVerify: [],
+      notes: [],
+      liveSessions: [],
+      startedAt: new Date().toISOString(),
+    }
+    return await execute(deps, state, store, workspace, input.signal, "mission_started")
+  } finally {
+    await release()
   }
-  const m: Mission = { deps, state, store, workspace, signal: input.signal }
-  await commit(m, "mission_started", { mission: input.mission })
+}
+
+/**
+ * Continues a mission after a crash or restart: passed tasks stay passed,
+ * tasks that were running start again from a fresh worktree, and child
+ * sessions left running by the crashed process are aborted.
+ */
+export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promise<MissionResult> {
+  const id = input.resume === "latest" ? await latestUnfinished(input.directory) : input.resume
+  if (!id) throw new Error("There is no unfinished mission in this project to resume. Start one with /task.")
+  if (running.has(id)) throw new Error(`Mission ${id} is already running in this OpenCode process.`)
+  const store = new MissionStore(input.directory, id)
+  const state = await store.load()
+  if (isFinal(state.status)) throw new Error(`Mission ${id} already ended (${state.status}); start a new one with /task.`)
+  const root = await refuseUnfinishedGitOperation(input.directory)
+  const release = await acquireLock(store.dir, id)
+  try {
+    for (const session of state.liveSessions) await deps.sessions.abort(session, state.directory)
+    const orphans = state.liveSessions
+    state.liveSessions = []
+    for (const task of state.tasks) if (task.status === "running") task.status = "pending"
+    state.commanderSession = input.commanderSession
+    const workspace: Workspace =
+      root && state.isolation.mode === "worktree"
+        ? await WorktreeWorkspace.reopen(input.directory, root, id)
+        : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository")
+    await store.event("orphans_aborted", { sessions: orphans })
+    return await execute(deps, state, store, workspace, input.signal, "mission_resumed")
+  } finally {
+    await release()
+  }
+}
+
+async function refuseUnfinishedGitOperation(directory: string): Promise<string | undefined> {
+  const root = await repoRoot(directory)
+  if (!root) return undefined
+  const busy = await unfinishedOperation(directory)
+  if (busy) throw new Error(`The repository is in the middle of ${busy}. Finish or abort it (git status shows how), then run the mission again.`)
+  return root
+}
+
+/** The newest mission of the project that has not ended. */
+export async function latestUnfinished(directory: string): Promise<string | undefined> {
+  for (const id of await listMissions(directory)) {
+    const state = await new MissionStore(directory, id).load().catch(() => undefined)
+    if (state && !isFinal(state.status)) return id
+  }
+  return undefined
+}
+
+async function execute(
+  deps: EngineDeps,
+  state: MissionState,
+  store: MissionStore,
+  workspace: Workspace,
+  external: AbortSignal,
+  event: string,
+): Promise<MissionResult> {
+  const internal = new AbortController()
+  const m: Mission = {
+    deps,
+    state,
+    store,
+    workspace,
+    signal: AbortSignal.any([external, internal.signal]),
+    booked: new Map(),
+    stop(status, reason) {
+      m.stopped ??= { status, reason }
+      internal.abort()
+    },
+  }
+  running.set(state.id, { cancel: () => internal.abort() })
+  const cancelWatch = setInterval(() => {
+    if (existsSync(path.join(store.dir, CANCEL_REQUEST))) internal.abort()
+  }, 1_000)
+  await commit(m, event, { mission: state.mission })
   try {
     await drive(m)
   } catch (error) {
@@ -63,29 +164,40 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
       await finish(m, "failed", `The engine hit an error: ${(error as Error).message}`)
     }
   } finally {
-    if (m.signal.aborted && !isDone(state)) await finish(m, "cancelled", "The mission was cancelled by the user.")
+    clearInterval(cancelWatch)
+    running.delete(state.id)
+    if (!isDone(state)) {
+      if (m.stopped) await finish(m, m.stopped.status, m.stopped.reason)
+      else if (m.signal.aborted) await finish(m, "cancelled", "The mission was cancelled.")
+    }
+    await rm(path.join(store.dir, CANCEL_REQUEST), { force: true })
     await workspace.dispose()
   }
   return { state, report: renderReport(state, store.todoPath) }
 }
+
+/** The file `/task --cancel` writes into a mission's directory for a process that runs it elsewhere. */
+export const CANCEL_REQUEST = "cancel-requested"
 
 function isDone(state: MissionState): boolean {
   return state.endedAt !== undefined
 }
 
 async function drive(m: Mission): Promise<void> {
-  const { progress, options } = m.deps
-  phase(m, "planning")
-  const planned = await obtainPlan(m, await planRequest(m), `planner · ${oneLine(m.state.mission)}`)
-  if (m.signal.aborted) return
-  if ("error" in planned) return finish(m, "failed", `No plan: ${planned.error}.`)
-  if (planned.plan.tasks.length === 0) {
-    m.state.questions = planned.plan.questions ?? []
-    m.state.plan = { summary: planned.plan.summary, decisions: planned.plan.decisions }
-    return finish(m, "needs_user", "The planner stopped to ask before doing anything.")
+  const { options } = m.deps
+  if (!m.state.plan) {
+    phase(m, "planning")
+    const planned = await obtainPlan(m, await planRequest(m), `planner · ${oneLine(m.state.mission)}`)
+    if (m.signal.aborted) return
+    if ("error" in planned) return finish(m, "failed", `No plan: ${planned.error}.`)
+    if (planned.plan.tasks.length === 0) {
+      m.state.questions = planned.plan.questions ?? []
+      m.state.plan = { summary: planned.plan.summary, decisions: planned.plan.decisions }
+      return finish(m, "needs_user", "The planner stopped to ask before doing anything.")
+    }
+    adoptPlan(m, planned.plan)
+    await commit(m, "plan_accepted", { tasks: planned.plan.tasks.map((t) => t.id) })
   }
-  adoptPlan(m, planned.plan)
-  await commit(m, "plan_accepted", { tasks: planned.plan.tasks.map((t) => t.id) })
 
   for (;;) {
     m.state.status = "running"
@@ -99,6 +211,8 @@ async function drive(m: Mission): Promise<void> {
       if (m.state.round >= options.maxRounds) {
         return finish(m, "budget_exhausted", `The round budget (maxRounds = ${options.maxRounds}) ran out.`)
       }
+      const budget = exceededBudget(m.state, options)
+      if (budget) return finish(m, "budget_exhausted", `The ${budget} budget ran out.`)
       const ready = readyTasks(m.state.tasks)
       if (ready.length === 0) return finish(m, "failed", "No task can run: their dependencies cannot be met.")
       const round = m.workspace.parallelSafe ? ready : ready.slice(0, 1)
@@ -106,6 +220,8 @@ async function drive(m: Mission): Promise<void> {
       phase(m, "running")
       await runRound(m, round, options.concurrency, (running) => phase(m, "running", running))
     }
+    const budget = exceededBudget(m.state, options)
+    if (budget) return finish(m, "budget_exhausted", `The ${budget} budget ran out before the final review.`)
     const verdict = await masterReview(m)
     if (verdict === "pass" || m.signal.aborted) return verdict === "pass" ? seal(m) : undefined
     if (m.state.replans >= 1) return finish(m, "failed", "The final review failed again after a re-plan.")

@@ -55,6 +55,8 @@ export async function runRound(m: Mission, tasks: TaskState[], limit: number, on
       const changedFiles = await place.collect()
       const done = (outcome: AttemptOutcome, feedback: string, evidence: CheckedEvidence[], sessions: string[]) =>
         results.set(task, { outcome, feedback, evidence, changedFiles, sessions })
+      // Not started (a budget ran out) or stopped by the engine: no attempt spent, the task waits.
+      if (turn.error?.startsWith("budget:") || m.signal.aborted) return
       if (turn.error) return done("session_error", `The worker session failed: ${turn.error}`, [], [turn.sessionID])
       const gate = await runGates(m, place.directory, changedFiles, task.spec.verify ?? [])
       if (!gate.ok) return done(gate.outcome, gate.feedback, gate.evidence, [turn.sessionID])

@@ -93,6 +93,8 @@ export const MissionState = z.object({
   /** Why the mission ended where it did, in one paragraph, for the report. */
   reason: z.string().optional(),
   questions: z.array(z.string()).optional(),
+  /** Child sessions whose turn was in flight at the last write; a resume aborts them. */
+  liveSessions: z.array(z.string()).default([]),
   startedAt: z.string(),
   endedAt: z.string().optional(),
 })

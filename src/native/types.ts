@@ -46,7 +46,7 @@ export interface OutlineReport {
   skipped: Skip[];
 }
 
-export interface SyntaxError {
+export interface SyntaxIssue {
   line: number;
   column: number;
   kind: "error" | "missing";
@@ -59,7 +59,7 @@ export interface FileSyntax {
   file: string;
   language: Language;
   ok: boolean;
-  errors: SyntaxError[];
+  errors: SyntaxIssue[];
   /** More errors than listed (the addon reports at most 20 per file). */
   truncated: boolean;
 }

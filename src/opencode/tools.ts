@@ -1,13 +1,15 @@
 import { type PluginInput, tool } from "@opencode-ai/plugin"
 import type { OptionsResult } from "../config.js"
 import type { CodeAnalysis } from "../mission/context.js"
-import { runMission } from "../mission/engine.js"
+import { cancelMission, missionStatus } from "../mission/control.js"
+import { resumeMission, runMission } from "../mission/engine.js"
 import { describeIssues, PlanSpec } from "../mission/plan.js"
 import { VerdictSpec } from "../mission/verdict.js"
 import { bullets, readMarkdown } from "../templates.js"
 import type { Handoffs } from "./handoff.js"
 import { openCodeProgress } from "./progress.js"
 import type { SessionGate } from "./sessions.js"
+import { parseTaskArguments, type TaskRequest } from "./task-command.js"
 
 const describe = (name: string) => readMarkdown(`prompts/tools/${name}.md`).body
 
@@ -21,13 +23,25 @@ export interface ToolDeps {
   commandArguments: Map<string, string>
 }
 
+function checkMissionText(mission: string, max: number): void {
+  if (!mission) {
+    throw new Error('The mission is empty. Say what to build, e.g. /task "Add a --verbose flag to the CLI, with tests".')
+  }
+  if (mission.length > max) {
+    throw new Error(
+      `The mission is ${mission.length} characters; the limit is ${max} (option maxMissionChars). Put long specifications in a file in the project and refer to it.`,
+    )
+  }
+}
+
 export function handoffTools(deps: ToolDeps) {
   const { handoffs } = deps
   return {
     orchestrate: tool({
       description: describe("orchestrate"),
       args: {
-        mission: tool.schema.string().describe("The user's request, word for word"),
+        mission: tool.schema.string().optional().describe("The user's request, word for word"),
+        resume: tool.schema.string().optional().describe('Continue an interrupted mission: its id, or "latest"'),
       },
       async execute(args, ctx) {
         if (handoffs.inMission(ctx.sessionID)) {
@@ -36,27 +50,29 @@ export function handoffTools(deps: ToolDeps) {
         if (!deps.config.ok) throw new Error(deps.config.error)
         const captured = deps.commandArguments.get(ctx.sessionID)
         deps.commandArguments.delete(ctx.sessionID)
-        const mission = (captured ?? args.mission).trim()
-        const max = deps.config.options.maxMissionChars
-        if (!mission) {
-          throw new Error('The mission is empty. Say what to build, e.g. /task "Add a --verbose flag to the CLI, with tests".')
+        const request: TaskRequest =
+          captured !== undefined
+            ? parseTaskArguments(captured)
+            : args.resume
+              ? { kind: "resume", id: args.resume }
+              : { kind: "start", mission: (args.mission ?? "").trim() }
+        if (request.kind === "status") return missionStatus(ctx.directory, request.id)
+        if (request.kind === "cancel") return cancelMission(ctx.directory, request.id)
+        if (request.kind === "start") checkMissionText(request.mission, deps.config.options.maxMissionChars)
+        const engine = {
+          sessions: deps.sessions,
+          handoffs,
+          progress: openCodeProgress(deps.client, ctx),
+          options: deps.config.options,
+          analysis: deps.analysis,
         }
-        if (mission.length > max) {
-          throw new Error(
-            `The mission is ${mission.length} characters; the limit is ${max} (option maxMissionChars). Put long specifications in a file in the project and refer to it.`,
-          )
-        }
+        const common = { directory: ctx.directory, commanderSession: ctx.sessionID, signal: ctx.abort }
         handoffs.join(ctx.sessionID)
         try {
-          const result = await runMission(
-            { mission, directory: ctx.directory, commanderSession: ctx.sessionID, signal: ctx.abort },
-            {
-              sessions: deps.sessions,
-              handoffs, progress: openCodeProgress(deps.client, ctx),
-              options: deps.config.options,
-              analysis: deps.analysis,
-            },
-          )
+          const result =
+            request.kind === "resume"
+              ? await resumeMission({ ...common, resume: request.id }, engine)
+              : await runMission({ ...common, mission: request.mission }, engine)
           return { title: `mission ${result.state.status}`, output: result.report, metadata: { missionId: result.state.id, status: result.state.status } }
         } finally {
           handoffs.leave(ctx.sessionID)

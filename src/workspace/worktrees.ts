@@ -80,6 +80,33 @@ export class WorktreeWorkspace implements Workspace {
     return ws
   }
 
+  /**
+   * Picks up a mission after a crash: its base and integration branch are
+   * refs, so they survived; the worktrees are made again, and task branches
+   * left by the crashed run are discarded (their tasks run afresh).
+   */
+  static async reopen(projectDir: string, root: string, missionId: string): Promise<WorktreeWorkspace> {
+    const baseRef = `refs/orchestrator/${missionId}/base`
+    const base = (await gitRaw(["rev-parse", "--verify", "-q", baseRef], { cwd: root })).stdout.toString().trim()
+    const branch = (await gitRaw(["rev-parse", "--verify", "-q", `refs/heads/orchestrator/${missionId}`], { cwd: root })).stdout.toString().trim()
+    if (!base || !branch) {
+      throw new Error(`Mission ${missionId} cannot be resumed: its git refs (${baseRef}, orchestrator/${missionId}) are gone.`)
+    }
+    const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
+    const worktreeRoot = path.join(tmpdir(), "opencode-orchestrator", `${path.basename(root)}-${digest}`, missionId)
+    const ws = new WorktreeWorkspace(root, path.relative(root, projectDir), missionId, base, worktreeRoot)
+    await gitRaw(["worktree", "prune"], { cwd: root })
+    const leftovers = await git(["for-each-ref", "--format=%(refname:short)", `refs/heads/${ws.branch}--*`], { cwd: root })
+    for (const name of leftovers.split("\n").filter(Boolean)) {
+      await ws.removeWorktree(path.join(worktreeRoot, name.slice(ws.branch.length + 2)))
+      await gitRaw(["branch", "-D", name], { cwd: root })
+    }
+    await ws.removeWorktree(path.join(worktreeRoot, "integration"))
+    await mkdir(worktreeRoot, { recursive: true })
+    await git(["worktree", "add", "--quiet", path.join(worktreeRoot, "integration"), ws.branch], { cwd: root })
+    return ws
+  }
+
   async begin(tasks: readonly RoundTask[]): Promise<Map<string, TaskCheckout>> {
     const start = (await git(["rev-parse", `refs/heads/${this.branch}`], { cwd: this.root })).trim()
     const checkouts = new Map<string, TaskCheckout>()

@@ -346,10 +346,41 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
   it("records a worker session error as session_error and retries", async () => {
     const run = await runScripted(gitRepo(), {
       planner: planner(plan([task("T1")])),
-      worker: (t) => (t.nth === 0 ? "ProviderError: overloaded" : defaultWorker(t)),
+      worker: (t) => (t.nth === 0 ? "ContextOverflowError: prompt too long" : defaultWorker(t)),
     })
     expect(outcomes(run, "T1")).toEqual(["session_error", "passed"])
-    expect(run.fake.of("worker", "T1")[1]!.text).toContain("ProviderError: overloaded")
+    expect(run.fake.of("worker", "T1")[1]!.text).toContain("ContextOverflowError: prompt too long")
+  })
+
+  it("continues a turn that hit a transient provider error in the same session, without spending an attempt", async () => {
+    const run = await runScripted(gitRepo(), {
+      planner: planner(plan([task("T1")])),
+      worker: (t) => (t.nth === 0 ? "APIError: 429 Too Many Requests" : defaultWorker(t)),
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(outcomes(run, "T1")).toEqual(["passed"])
+    const turns = run.fake.of("worker", "T1")
+    expect(turns).toHaveLength(2)
+    expect(turns[1]!.sessionID).toBe(turns[0]!.sessionID)
+    expect(turns[1]!.text).toContain("interrupted by a provider error (APIError: 429 Too Many Requests)")
+  })
+
+  it("ends the mission failed at once when the provider rejects the credentials", async () => {
+    const run = await runScripted(gitRepo(), {
+      planner: planner(plan([task("T1"), task("T2")])),
+      worker: () => "ProviderAuthError: invalid api key",
+    })
+    expect(run.state.status).toBe("failed")
+    expect(run.state.reason).toContain("refused the credentials")
+    expect(run.state.tasks.flatMap((t) => t.attempts)).toEqual([])
+  })
+
+  it("ends in budget_exhausted when the token budget is spent, keeping what passed", async () => {
+    const dir = gitRepo()
+    const run = await runScripted(dir, { planner: planner(plan([task("T1"), task("T2", { dependsOn: ["T1"] })])) }, { maxTokens: 300 })
+    expect(run.state.status).toBe("budget_exhausted")
+    expect(run.state.reason).toContain("maxTokens = 300")
+    expect(run.report).toMatch(/^\*\*Mission budget_exhausted\*\*/)
   })
 
   it("sends a change that does not parse back to the worker without a reviewer", async () => {

@@ -87,6 +87,7 @@ export function missionState(over: Partial<MissionState> = {}): MissionState {
     isolation: { mode: "in-place", note: "tasks ran in the project directory" },
     missionVerify: [],
     notes: [],
+    liveSessions: [],
     startedAt: "2025-01-01T00:00:00.000Z",
     ...over,
   }
