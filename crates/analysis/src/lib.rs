@@ -1,0 +1,28 @@
+//! Code analysis with tree-sitter for opencode-orchestrator, built as a
+//! Node-API addon (`.node`) and usable as a Rust library.
+//!
+//! Layers, bottom to top:
+//! - `napi` (private): the hand-written Node-API boundary; the
+//!   only `unsafe` code besides the grammar entry points in [`lang`].
+//! - `api` (private): JSON request → JSON response for each export.
+//! - analysis modules, which never see Node-API: [`outline`], [`check`],
+//!   [`query`], [`imports`], [`repomap`] (with [`tags`], [`rank`] and
+//!   [`discover`]), over [`lang`], [`source`], [`parse`], [`walk`] and
+//!   [`parallel`].
+
+mod api;
+pub mod check;
+pub mod discover;
+pub mod error;
+pub mod imports;
+pub mod lang;
+mod napi;
+pub mod outline;
+pub mod parallel;
+pub mod parse;
+pub mod query;
+pub mod rank;
+pub mod repomap;
+pub mod source;
+pub mod tags;
+pub mod walk;
