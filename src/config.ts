@@ -27,7 +27,14 @@ export type AgentSettings = z.infer<typeof AgentSettings>
 export const Options = z
   .object({
     $schema: z.string().optional().describe("JSON schema of this file (editors use it for completion and checks)"),
-    concurrency: z.number().int().min(1).max(32).default(4).describe("Workers (and reviewers) running at once"),
+    concurrency: z.number().int().min(1).max(32).default(4).describe("Most workers (and reviewers) running at once"),
+    concurrencyInitial: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .optional()
+      .describe("Workers running at once in the first round (default: concurrency); +1 per smooth round up to concurrency, halved on rate limits or memory pressure"),
     maxAttempts: z.number().int().min(1).max(10).default(3).describe("Attempts per task before the mission fails"),
     maxTasks: z.number().int().min(1).max(100).default(12).describe("Tasks a plan may hold, re-plans included"),
     maxRounds: z.number().int().min(1).max(200).default(30).describe("Fork-join rounds before budget_exhausted"),
@@ -40,6 +47,7 @@ export const Options = z
     missionTimeoutSec: z.number().int().min(0).default(0).describe("Wall time of a whole mission before budget_exhausted (0: no limit)"),
     providerRetries: z.number().int().min(0).max(10).default(3).describe("Retries of a child turn that ended in a provider error (rate limit, overload), not counted as attempts"),
     maxMissionChars: z.number().int().min(100).default(20_000).describe("Longest mission text accepted"),
+    briefTokens: z.number().int().min(0).max(20_000).default(2000).describe("Token budget of the mission context in each work order (0: none)"),
     repoMapTokens: z.number().int().min(0).max(20_000).default(1500).describe("Token budget of the repo map the planner gets (0: none)"),
     codeToolsForAllAgents: z.boolean().default(false).describe("Offer the code_* tools to your own agents too"),
     result: z

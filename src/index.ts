@@ -2,6 +2,7 @@ import type { Hooks, Plugin, PluginModule } from "@opencode-ai/plugin"
 import { registerAgents } from "./agents.js"
 import { loadConfig, reportConfigError } from "./config.js"
 import type { CodeAnalysis } from "./mission/context.js"
+import { compactionContext } from "./mission/live.js"
 import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
@@ -47,6 +48,10 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
       client.app
         .log({ body: { service: "orchestrator", level: "warn", message: `denied "${input.type}" for mission session ${input.sessionID}: ${input.title}` } })
         .catch(() => undefined)
+    },
+    // A compacted mission session (commander or child) keeps the mission's goal, plan and open tasks.
+    async "experimental.session.compacting"(input, output) {
+      output.context.push(...compactionContext(input.sessionID))
     },
     async "command.execute.before"(input) {
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)

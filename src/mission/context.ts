@@ -89,6 +89,10 @@ export async function childTurn(
         directory,
         timeoutMs: options.childTimeoutSec * 1000,
         signal: m.signal,
+        onRetry: (message) => {
+          progress.log("warn", "OpenCode is retrying a child's model request", { session: sessionID, message })
+          void m.store.event("provider_retry", { session: sessionID, by: "opencode", message })
+        },
       })
       book(m, sessionID, turn.usage)
       const trouble = providerTrouble(turn.error)

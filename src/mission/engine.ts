@@ -218,7 +218,7 @@ async function drive(m: Mission): Promise<void> {
       const round = m.workspace.parallelSafe ? ready : ready.slice(0, 1)
       m.state.round += 1
       phase(m, "running")
-      await runRound(m, round, options.concurrency, (running) => phase(m, "running", running))
+      await runRound(m, round, (running, limit) => phase(m, "running", running, limit))
     }
     const budget = exceededBudget(m.state, options)
     if (budget) return finish(m, "budget_exhausted", `The ${budget} budget ran out before the final review.`)
@@ -309,12 +309,13 @@ async function finish(m: Mission, status: FinalStatus, reason: string): Promise<
 }
 
 /** Updates the live title (and toasts on a phase change). */
-function phase(m: Mission, name: string, running = 0): void {
+function phase(m: Mission, name: string, running = 0, limit?: number): void {
   const done = m.state.tasks.filter((t) => t.status === "passed").length
   const total = m.state.tasks.length
   const round = m.state.round ? ` · round ${m.state.round}` : ""
   const workers = running ? ` · ${running} running` : ""
-  m.deps.progress.title(`${name}${round} · ${done}/${total} tasks${workers}`)
+  const cap = limit ? ` · limit ${limit}` : ""
+  m.deps.progress.title(`${name}${round} · ${done}/${total} tasks${workers}${cap}`)
   const key = `${name}${round}`
   if (m.lastPhase !== key) {
     m.lastPhase = key

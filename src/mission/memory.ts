@@ -137,7 +137,7 @@ export function relevance(entry: MemoryEntry, task: TaskState, tasks: readonly T
   let score = 0.1
   if (entry.task === spec.id) score += 1.5
   const shared = entry.files.filter((f) => spec.files.includes(f)).length
-  if (shared) score += 1 + Math.min(shared, 3) * 0.25
+  if (shared) score += 1.25 + Math.min(shared, 3) * 0.25
   else if (entry.files.some((f) => spec.files.some((g) => dirOf(f) !== "" && dirOf(f) === dirOf(g)))) score += 0.25
   if (entry.task && entry.task !== spec.id) {
     if (spec.dependsOn.includes(entry.task)) score += 1

@@ -1,8 +1,10 @@
-import pLimit from "p-limit"
 import { bullets, fill } from "../templates.js"
 import type { RoundTask, TaskCheckout } from "../workspace/workspace.js"
+import { buildBrief, capTokens, type Tokenizer, tokenizer } from "./brief.js"
 import { childTurn, commit, type Mission } from "./context.js"
 import { runGates } from "./gates.js"
+import { runtimeOf } from "./live.js"
+import { memoryOf, rememberAttempt, rememberPlan } from "./memory.js"
 import { review, reviewFeedback } from "./review.js"
 import type { Attempt, AttemptOutcome, CheckedEvidence, TaskState } from "./state.js"
 
@@ -10,32 +12,37 @@ type Result = Omit<Attempt, "attempt" | "round">
 
 /**
  * One fork-join round: every given task's worker runs in its own checkout (at
- * most `limit` at once); at the barrier each change goes through the gates
+ * most the AIMD limit at once, see concurrency.ts); at the barrier each change goes through the gates
  * and, if it passes them, to a reviewer; passing tasks are then merged in plan
  * order. Tasks come back passed, pending (to retry) or failed.
  */
-export async function runRound(m: Mission, tasks: TaskState[], limit: number, onChange: (running: number) => void): Promise<void> {
+export async function runRound(m: Mission, tasks: TaskState[], onChange: (running: number, limit: number) => void): Promise<void> {
   const roundTasks: RoundTask[] = tasks.map((t) => ({ id: t.spec.id, title: t.spec.title, attempt: t.attempts.length + 1, files: t.spec.files }))
   const checkouts = await m.workspace.begin(roundTasks)
   for (const task of tasks) task.status = "running"
   await commit(m, "round_started", { round: m.state.round, tasks: tasks.map((t) => t.spec.id) })
 
+  const { aimd } = runtimeOf(m)
+  aimd.startRound()
+  rememberPlan(m.state)
+  const tok = await tokenizer()
   let running = 0
-  const run = pLimit(limit)
+  aimd.onChange((limit) => onChange(running, limit))
+  const run = aimd.limiter()
   const turns = await Promise.all(
     tasks.map((task) =>
       run(async () => {
         if (m.signal.aborted) return undefined
-        onChange(++running)
+        onChange(++running, aimd.limit)
         try {
           return await childTurn(m, {
             agent: "worker",
             title: `${task.spec.id} · worker · ${task.spec.title}`,
-            text: workOrder(task),
+            text: workOrder(task, brief(m, task, tok), tok),
             directory: checkout(checkouts, task).directory,
           })
         } finally {
-          onChange(--running)
+          onChange(--running, aimd.limit)
         }
       }),
     ),
@@ -46,7 +53,7 @@ export async function runRound(m: Mission, tasks: TaskState[], limit: number, on
   }
 
   const results = new Map<TaskState, Result>()
-  const reviewLimit = pLimit(limit)
+  const reviewLimit = aimd.limiter()
   await Promise.all(
     tasks.map(async (task, i) => {
       const turn = turns[i]
@@ -75,6 +82,8 @@ export async function runRound(m: Mission, tasks: TaskState[], limit: number, on
     for (const task of tasks) task.status = "pending"
     return
   }
+  aimd.endRound()
+  aimd.onChange(undefined)
 
   // Merge passing tasks into the mission's result, in plan order.
   const passing = tasks.filter((t) => results.get(t)?.outcome === "passed")
@@ -105,14 +114,27 @@ async function finishAttempt(m: Mission, task: TaskState, result: Result): Promi
   task.attempts.push(attempt)
   if (result.outcome === "passed") task.status = "passed"
   else task.status = task.attempts.length >= m.deps.options.maxAttempts ? "failed" : "pending"
+  rememberAttempt(m.state, task, attempt)
   await commit(m, "attempt_finished", { task: task.spec.id, attempt: attempt.attempt, outcome: result.outcome, status: task.status })
 }
 
-/** The worker's prompt: the task as the planner wrote it, plus the last attempt's findings verbatim. */
-export function workOrder(task: TaskState): string {
+/** Longest previous-attempt feedback a work order carries (verbatim up to here, then cut with a marker). */
+export const FEEDBACK_TOKENS = 4_000
+
+/**
+ * The worker's prompt: the task as the planner wrote it, verbatim; the
+ * `brief` (the "## Context" section drawn from the mission's memory); and the
+ * last attempt's findings verbatim, up to FEEDBACK_TOKENS. Its size is bounded
+ * by the task, the brief budget and that cap, however many rounds have run.
+ */
+export function workOrder(task: TaskState, brief: string, tok: Tokenizer): string {
   const last = task.attempts.at(-1)
   const feedback = last
-    ? fill("retry-feedback", { attempt: last.attempt, outcome: last.outcome.replace(/_/g, " "), feedback: last.feedback })
+    ? fill("retry-feedback", {
+        attempt: last.attempt,
+        outcome: last.outcome.replace(/_/g, " "),
+        feedback: capTokens(last.feedback, FEEDBACK_TOKENS, tok),
+      })
     : ""
   return fill("work-order", {
     id: task.spec.id,
@@ -120,8 +142,16 @@ export function workOrder(task: TaskState): string {
     description: task.spec.description,
     acceptance: bullets(task.spec.acceptance),
     verify: bullets(task.spec.verify?.map((v) => `\`${v}\``)),
+    context: brief ? `\n${brief}\n` : "",
     feedback,
   })
+}
+
+/** The task's brief from the mission's memory, without the entry its previous attempt's feedback already gives verbatim. */
+function brief(m: Mission, task: TaskState, tok: Tokenizer): string {
+  const last = task.attempts.at(-1)
+  const exclude = new Set(last ? [`finding:${task.spec.id}:${last.attempt}`, `lesson:${task.spec.id}:${last.attempt}`] : [])
+  return buildBrief(memoryOf(m.state), task, m.state.tasks, m.state.round, m.deps.options.briefTokens, tok, exclude)
 }
 
 const DIFF_LIMIT = 60_000

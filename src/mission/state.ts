@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { CoreMemory } from "./memory.js"
 import { PlanSpec, TaskSpec } from "./plan.js"
 
 /** The exit states every mission ends in; nothing else is final. */
@@ -97,6 +98,8 @@ export const MissionState = z.object({
   liveSessions: z.array(z.string()).default([]),
   startedAt: z.string(),
   endedAt: z.string().optional(),
+  /** Decaying core memory the workers' briefs are drawn from (absent in state files from before it). */
+  memory: CoreMemory.optional(),
 })
 export type MissionState = z.infer<typeof MissionState>
 

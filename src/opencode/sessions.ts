@@ -1,4 +1,5 @@
 import type { PluginInput } from "@opencode-ai/plugin"
+import type { SessionStatus } from "@opencode-ai/sdk"
 import type { AgentId } from "../agents.js"
 import { emptyUsage, type Usage } from "../mission/state.js"
 
@@ -18,7 +19,15 @@ export interface SessionGate {
   create(input: { parentID: string; title: string; directory: string }): Promise<string>
   prompt(
     sessionID: string,
-    input: { agent: AgentId; text: string; directory: string; timeoutMs: number; signal: AbortSignal },
+    input: {
+      agent: AgentId
+      text: string
+      directory: string
+      timeoutMs: number
+      signal: AbortSignal
+      /** Called when OpenCode reports that it is retrying the child's model request (rate limit, overload). */
+      onRetry?: (message: string) => void
+    },
   ): Promise<ChildTurn>
   /** Aborts a child and waits (bounded) until OpenCode reports it idle. */
   abort(sessionID: string, directory: string): Promise<void>
@@ -45,7 +54,7 @@ export function openCodeSessions(client: Client): SessionGate {
       return res.data.id
     },
 
-    async prompt(sessionID, { agent, text, directory, timeoutMs, signal }) {
+    async prompt(sessionID, { agent, text, directory, timeoutMs, signal, onRetry }) {
       const call = client.session.prompt({
         path: { id: sessionID },
         query: { directory },
@@ -57,7 +66,7 @@ export function openCodeSessions(client: Client): SessionGate {
       signal.addEventListener("abort", onAbort, { once: true })
       if (signal.aborted) onAbort()
       const timer = setTimeout(() => stop(`no result within ${Math.round(timeoutMs / 1000)} s`), timeoutMs)
-      const watchdog = watchIdle(client, sessionID, directory, () => stop(""))
+      const watchdog = watchIdle(client, sessionID, directory, () => stop(""), onRetry)
       try {
         const outcome = await Promise.race([call.then(() => ""), stopped])
         if (outcome) await abort(sessionID, directory)
@@ -76,11 +85,18 @@ export function openCodeSessions(client: Client): SessionGate {
 }
 
 /** Calls `onStuck` when the session has been idle for IDLE_GRACE_MS while we still wait. */
-function watchIdle(client: Client, sessionID: string, directory: string, onStuck: () => void) {
+function watchIdle(client: Client, sessionID: string, directory: string, onStuck: () => void, onRetry?: (message: string) => void) {
   let idleSince: number | undefined
   let sawBusy = false
+  let lastRetry = ""
   const timer = setInterval(async () => {
-    const status = await statusOf(client, sessionID, directory)
+    const full = await fullStatusOf(client, sessionID, directory)
+    const status = full?.type ?? "idle"
+    if (full?.type === "retry") {
+      const note = `attempt ${full.attempt}: ${full.message}`
+      if (note !== lastRetry) onRetry?.(note)
+      lastRetry = note
+    }
     if (status === "busy" || status === "retry") {
       sawBusy = true
       idleSince = undefined
@@ -94,9 +110,13 @@ function watchIdle(client: Client, sessionID: string, directory: string, onStuck
 }
 
 async function statusOf(client: Client, sessionID: string, directory: string): Promise<string> {
+  return (await fullStatusOf(client, sessionID, directory))?.type ?? "idle"
+}
+
+async function fullStatusOf(client: Client, sessionID: string, directory: string): Promise<SessionStatus | undefined> {
   const res = await client.session.status({ query: { directory } }).catch(() => undefined)
-  const map = (res?.data ?? {}) as Record<string, { type: string }>
-  return map[sessionID]?.type ?? "idle"
+  const map = (res?.data ?? {}) as Record<string, SessionStatus>
+  return map[sessionID]
 }
 
 /** Sums usage over the child's assistant messages and takes its last text and error. */
