@@ -7,6 +7,8 @@ import type { SyntaxReport } from "../native/types.js"
 import type { Workspace } from "../workspace/workspace.js"
 import { runCommand, type CommandResult } from "../workspace/shell.js"
 import { exceededBudget, providerTrouble } from "./budget.js"
+import type { Aimd } from "./concurrency.js"
+import { register } from "./live.js"
 import { addUsage, emptyUsage, type MissionState, type Usage } from "./state.js"
 import type { MissionStore } from "./store.js"
 
@@ -38,6 +40,8 @@ export interface Mission {
   stop(status: "failed" | "budget_exhausted", reason: string): void
   /** Set once `stop` was called. */
   stopped?: { status: "failed" | "budget_exhausted"; reason: string }
+  /** The adaptive limit on children running at once (AIMD). */
+  aimd: Aimd
   /** Usage already booked per child session (a session prompted twice reports its whole history). */
   booked: Map<string, Usage>
   /** The phase last announced with a toast. */
@@ -78,11 +82,14 @@ export async function childTurn(
   const sessionID =
     input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))
   handoffs.join(sessionID)
+  register(sessionID, m.state)
   m.state.liveSessions.push(sessionID)
   input.before?.(sessionID)
   try {
     let text = input.text
     for (let retry = 0; ; retry++) {
+      const epoch = m.aimd.epoch
+      m.aimd.checkMemory()
       const turn = await sessions.prompt(sessionID, {
         agent: input.agent,
         text,
@@ -95,6 +102,7 @@ export async function childTurn(
         },
       })
       book(m, sessionID, turn.usage)
+      m.aimd.turnEnded(turn.error, epoch)
       const trouble = providerTrouble(turn.error)
       if (trouble === "auth") {
         m.stop("failed", `The model provider refused the credentials (${turn.error}). Fix the provider's API key or login, then resume.`)

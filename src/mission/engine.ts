@@ -8,11 +8,13 @@ import type { Workspace } from "../workspace/workspace.js"
 import { unfinishedOperation, WorktreeWorkspace } from "../workspace/worktrees.js"
 import { exceededBudget } from "./budget.js"
 import { commit, type EngineDeps, type Mission, runInMission } from "./context.js"
+import { Aimd } from "./concurrency.js"
+import { register } from "./live.js"
 import { acquireLock } from "./lock.js"
 import type { PlanSpec } from "./plan.js"
 import { obtainPlan, planRequest } from "./planning.js"
 import { renderReport } from "./report.js"
-import { review, reviewFeedback } from "./review.js"
+import { indent, review, reviewFeedback } from "./review.js"
 import { clip, runRound } from "./round.js"
 import { readyTasks } from "./schedule.js"
 import { emptyUsage, type FinalStatus, isFinal, type MissionState, newMissionId, STATE_VERSION } from "./state.js"
@@ -146,12 +148,16 @@ async function execute(
     workspace,
     signal: AbortSignal.any([external, internal.signal]),
     booked: new Map(),
+    aimd: new Aimd(deps.options.concurrencyInitial ?? deps.options.concurrency, deps.options.concurrency, ({ from, to, cause }) =>
+      deps.progress.log(to < from ? "warn" : "info", `concurrency ${from} → ${to}`, { mission: state.id, from, to, cause }),
+    ),
     stop(status, reason) {
       m.stopped ??= { status, reason }
       internal.abort()
     },
   }
   running.set(state.id, { cancel: () => internal.abort() })
+  register(state.commanderSession, state)
   const cancelWatch = setInterval(() => {
     if (existsSync(path.join(store.dir, CANCEL_REQUEST))) internal.abort()
   }, 1_000)
@@ -205,8 +211,12 @@ async function drive(m: Mission): Promise<void> {
       if (m.signal.aborted) return
       const failed = m.state.tasks.filter((t) => t.status === "failed")
       if (failed.length) {
-        const lines = failed.map((t) => `${t.spec.id} (${t.spec.title}) failed ${t.attempts.length} attempts; last: ${oneLine(t.attempts.at(-1)?.feedback ?? "")}`)
-        return finish(m, "failed", `Out of attempts:\n${bullets(lines)}`)
+        const lines = failed.map((t) => {
+          const last = t.attempts.at(-1)?.feedback ?? ""
+          const shown = last.length > 1_500 ? `${last.slice(0, 1_500)}…` : last
+          return `${t.spec.id} (${t.spec.title}) failed ${t.attempts.length} attempts. The last findings:\n\n${indent(shown)}`
+        })
+        return finish(m, "failed", `Out of attempts:\n\n${lines.join("\n\n")}`)
       }
       if (m.state.round >= options.maxRounds) {
         return finish(m, "budget_exhausted", `The round budget (maxRounds = ${options.maxRounds}) ran out.`)

@@ -1,6 +1,3 @@
-import type { ChildTurn, SessionGate } from "../opencode/sessions.js"
-import { Aimd } from "./concurrency.js"
-import type { Mission } from "./context.js"
 import type { MissionState } from "./state.js"
 
 /**
@@ -10,52 +7,7 @@ import type { MissionState } from "./state.js"
  */
 const bySession = new Map<string, MissionState>()
 
-/** What a running mission keeps in memory only: its AIMD limit. */
-interface Runtime {
-  aimd: Aimd
-}
-
-const runtimes = new WeakMap<Mission, Runtime>()
-
-/**
- * The mission's runtime, made on first use: the AIMD limiter starts at
- * `concurrencyInitial` (capped at `concurrency`), and the mission's session
- * gate is wrapped so every child turn's end reaches the limiter and every
- * child session is registered for the compaction hook.
- */
-export function runtimeOf(m: Mission): Runtime {
-  let runtime = runtimes.get(m)
-  if (runtime) return runtime
-  const { concurrency, concurrencyInitial } = m.deps.options
-  const aimd = new Aimd(concurrencyInitial ?? concurrency, concurrency, ({ from, to, cause }) =>
-    m.deps.progress.log(to < from ? "warn" : "info", `concurrency ${from} → ${to}`, { mission: m.state.id, from, to, cause }),
-  )
-  runtime = { aimd }
-  runtimes.set(m, runtime)
-  m.deps = { ...m.deps, sessions: observed(m.deps.sessions, m.state, aimd) }
-  register(m.state.commanderSession, m.state)
-  return runtime
-}
-
-function observed(gate: SessionGate, state: MissionState, aimd: Aimd): SessionGate {
-  return {
-    async create(input) {
-      const id = await gate.create(input)
-      register(id, state)
-      return id
-    },
-    async prompt(sessionID, input): Promise<ChildTurn> {
-      register(sessionID, state)
-      const epoch = aimd.epoch
-      aimd.checkMemory()
-      const turn = await gate.prompt(sessionID, input)
-      aimd.turnEnded(turn.error, epoch)
-      return turn
-    },
-    abort: (sessionID, directory) => gate.abort(sessionID, directory),
-  }
-}
-
+/** Records that a session belongs to a running mission. */
 export function register(sessionID: string, state: MissionState): void {
   for (const [id, s] of bySession) if (s.endedAt !== undefined) bySession.delete(id)
   if (sessionID) bySession.set(sessionID, state)

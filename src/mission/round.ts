@@ -3,7 +3,6 @@ import type { RoundTask, TaskCheckout } from "../workspace/workspace.js"
 import { buildBrief, capTokens, type Tokenizer, tokenizer } from "./brief.js"
 import { childTurn, commit, type Mission } from "./context.js"
 import { runGates } from "./gates.js"
-import { runtimeOf } from "./live.js"
 import { memoryOf, rememberAttempt, rememberPlan } from "./memory.js"
 import { review, reviewFeedback } from "./review.js"
 import type { Attempt, AttemptOutcome, CheckedEvidence, TaskState } from "./state.js"
@@ -22,7 +21,7 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
   for (const task of tasks) task.status = "running"
   await commit(m, "round_started", { round: m.state.round, tasks: tasks.map((t) => t.spec.id) })
 
-  const { aimd } = runtimeOf(m)
+  const { aimd } = m
   aimd.startRound()
   rememberPlan(m.state)
   const tok = await tokenizer()
