@@ -51,6 +51,8 @@ export function registerAgents(cfg: Config, options: RegisterOptions): void {
     const ours: AgentConfig = {
       description: String(doc.frontmatter.description ?? ""),
       mode: doc.frontmatter.mode as AgentConfig["mode"],
+      // Hidden subagents stay out of OpenCode's `task` tool description, which every user agent pays for.
+      ...(doc.frontmatter.hidden === true ? { hidden: true } : {}),
       prompt: settings.prompt_append ? `${doc.body.trimEnd()}\n\n${settings.prompt_append}` : doc.body,
       permission: permission as AgentConfig["permission"],
       ...defined({ model: settings.model, temperature: settings.temperature, top_p: settings.top_p, steps: settings.steps }),

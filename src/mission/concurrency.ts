@@ -69,10 +69,14 @@ export class Aimd {
 
   /** A child's turn ended; `startedIn` is the epoch when it started. */
   turnEnded(error: string | undefined, startedIn: number): void {
-    if (!isProviderPushback(error)) return
+    if (isProviderPushback(error)) this.pushback(oneLine(error ?? ""), startedIn)
+  }
+
+  /** The provider pushed back (OpenCode is retrying a child's request, or a turn ended on a rate limit). */
+  pushback(cause: string, startedIn: number): void {
     this.troubled = true
     if (startedIn !== this.epochValue) return
-    this.decrease(`provider pushback: ${oneLine(error ?? "")}`)
+    this.decrease(`provider pushback: ${cause}`)
   }
 
   /** Halves the limit once per round while free memory is below MEMORY_PRESSURE. */

@@ -97,6 +97,7 @@ export async function childTurn(
         timeoutMs: options.childTimeoutSec * 1000,
         signal: m.signal,
         onRetry: (message) => {
+          m.aimd.pushback(`OpenCode retrying (${message})`, epoch)
           progress.log("warn", "OpenCode is retrying a child's model request", { session: sessionID, message })
           void m.store.event("provider_retry", { session: sessionID, by: "opencode", message })
         },

@@ -106,13 +106,16 @@ export function rememberAttempt(state: MissionState, task: TaskState, attempt: A
   const { id, title } = task.spec
   const files = attempt.changedFiles.length ? attempt.changedFiles : task.spec.files
   if (attempt.outcome === "passed") {
+    // Its earlier rejections are resolved: they would only cost later briefs tokens.
+    memory.entries = memory.entries.filter((e) => !(e.task === id && (e.kind === "finding" || e.kind === "lesson")))
     const summary = attempt.feedback.trim() ? ` ${oneParagraph(attempt.feedback, 400)}` : ""
+    const tries = attempt.attempt > 1 ? ` after ${attempt.attempt} attempts` : ""
     remember(memory, state.round, {
       id: `outcome:${id}`,
       kind: "outcome",
       task: id,
       files,
-      text: `${id} (${title}) is done; files: ${files.join(", ") || "none"}.${summary}`,
+      text: `${id} (${title}) is done${tries}; files: ${files.join(", ") || "none"}.${summary}`,
     })
     return
   }

@@ -216,8 +216,9 @@ describe("per-agent settings in registerAgents", () => {
 
   it("sets nothing by default, so our agents inherit the user's model", () => {
     const agent = register({}, {})
-    for (const id of ["commander", "planner", "worker", "reviewer"]) {
-      expect(Object.keys(agent[id]!).sort()).toEqual(["description", "mode", "permission", "prompt"])
+    expect(Object.keys(agent.commander!).sort()).toEqual(["description", "mode", "permission", "prompt"])
+    for (const id of ["planner", "worker", "reviewer"]) {
+      expect(Object.keys(agent[id]!).sort()).toEqual(["description", "hidden", "mode", "permission", "prompt"])
     }
   })
 

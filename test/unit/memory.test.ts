@@ -102,12 +102,16 @@ describe("mission/memory.ts", () => {
     ])
     rememberAttempt(state, t1, attempt({ outcome: "review_failed", feedback: "Missing\n  tests.", changedFiles: ["a.ts"] }))
     rememberAttempt(state, t1, attempt({ attempt: 2, outcome: "verify_failed", feedback: "`npm test` exited 1" }))
+    const failed = new Map(memoryOf(state).entries.map((e) => [e.id, e]))
+    expect(failed.get("finding:T1:1")?.text).toBe("T1 (Task T1) attempt 1 was rejected (review failed): Missing tests.")
+    expect(failed.get("lesson:T1:2")?.files).toEqual(["a.ts"])
     rememberAttempt(state, t1, attempt({ attempt: 3, outcome: "passed", feedback: "All good.", changedFiles: ["a.ts", "b.ts"] }))
     const byId = new Map(memoryOf(state).entries.map((e) => [e.id, e]))
-    expect(byId.get("finding:T1:1")?.text).toBe("T1 (Task T1) attempt 1 was rejected (review failed): Missing tests.")
-    expect(byId.get("lesson:T1:2")?.files).toEqual(["a.ts"])
+    // Once the task passed, its own rejections are resolved and leave the memory.
+    expect(byId.has("finding:T1:1")).toBe(false)
+    expect(byId.has("lesson:T1:2")).toBe(false)
     expect(byId.get("outcome:T1")).toMatchObject({ kind: "outcome", files: ["a.ts", "b.ts"], task: "T1" })
-    expect(byId.get("outcome:T1")?.text).toBe("T1 (Task T1) is done; files: a.ts, b.ts. All good.")
+    expect(byId.get("outcome:T1")?.text).toBe("T1 (Task T1) is done after 3 attempts; files: a.ts, b.ts. All good.")
   })
 
   it("lives in the mission state: round-trips through its schema, and old state files without it still load", () => {

@@ -1,0 +1,351 @@
+// Scheduler benchmarks.
+//   npm run bench:scheduler            (builds the plugin first)
+//   (a) engine overhead per task: runMission with a fake SessionGate whose sessions take a fixed time;
+//   (b) real `opencode` + a scripted model that takes 2 s per reply: 4 independent tasks at plugin
+//       option concurrency 4 vs 1, and the same 4 tasks through OpenCode's own `task` tool.
+// Env: BENCH_ENGINE_RUNS (default 5), BENCH_E2E_RUNS (default 3), BENCH_ONLY=engine|e2e,
+//      BENCH_SESSION_MS (default 20), BENCH_REPLY_MS (default 2000).
+import { execFileSync } from "node:child_process"
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
+import os from "node:os"
+import path from "node:path"
+import { Options } from "../src/config.js"
+import { runMission } from "../src/mission/engine.js"
+import type { PlanSpec, TaskSpec } from "../src/mission/plan.js"
+import { Handoffs } from "../src/opencode/handoff.js"
+import type { LogEntry, ModelRequest, ModelServer, Reply } from "../test/support/model-server.js"
+import { startModelServer } from "../test/support/model-server.js"
+import { cleanupAll, makeProject, runOpencode } from "../test/support/opencode.js"
+import { scriptedCoder, workingDirectory } from "../test/support/scripted-coder.js"
+import { FakeSessions, noAnalysis, PASS, silentProgress } from "../test/unit/fake-sdk.js"
+import { machine, median, RESULTS_DIR, round, sleep, table, writeResults } from "./support/common.js"
+import { pluginRevision, revisionOf, roleOf, runTask } from "./support/opencode-bench.js"
+
+const ENGINE_RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 5)
+const E2E_RUNS = Number(process.env.BENCH_E2E_RUNS ?? 3)
+const SESSION_MS = Number(process.env.BENCH_SESSION_MS ?? 20)
+const REPLY_MS = Number(process.env.BENCH_REPLY_MS ?? 2000)
+const ENGINE_CONCURRENCY = 8
+const SIZES = [10, 50, 100, 200]
+const ONLY = process.env.BENCH_ONLY
+
+// ------------------------------------------------------------------ (a) engine overhead
+
+const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@example.invalid", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@example.invalid", GIT_CONFIG_NOSYSTEM: "1" }
+
+function gitRepo(): string {
+  const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), "orch-bench-")))
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, env: GIT_ENV, stdio: "ignore" })
+  git("init", "-q", "-b", "main")
+  git("config", "core.autocrlf", "false")
+  writeFileSync(path.join(dir, "README.md"), "# bench\n")
+  git("add", "-A")
+  git("commit", "-q", "-m", "init")
+  return dir
+}
+
+const independentTasks = (n: number): TaskSpec[] =>
+  Array.from({ length: n }, (_, i) => {
+    const id = `T${i + 1}`
+    return { id, title: `Task ${id}`, description: `Create ${id.toLowerCase()}.txt.`, files: [`${id.toLowerCase()}.txt`], dependsOn: [], acceptance: [`${id.toLowerCase()}.txt exists`] }
+  })
+
+interface EngineRun {
+  tasks: number
+  wallMs: number
+  idealMs: number
+  status: string
+  sessions: number
+}
+
+/**
+ * Ideal time: the sessions' own time on the critical path if the engine cost nothing —
+ * planner + ceil(n/c) worker waves + ceil(n/c) reviewer waves + the final review.
+ */
+const idealMs = (n: number, c: number, d: number): number => d * (2 + 2 * Math.ceil(n / c))
+
+async function engineRun(n: number): Promise<EngineRun> {
+  const dir = gitRepo()
+  const handoffs = new Handoffs()
+  const plan: PlanSpec = { summary: `${n} independent files.`, tasks: independentTasks(n) }
+  const fake = new FakeSessions(handoffs, {
+    planner: async (t) => {
+      await sleep(SESSION_MS)
+      t.submitPlan(plan)
+    },
+    worker: async (t) => {
+      await sleep(SESSION_MS)
+      t.write(`${t.call.task.toLowerCase()}.txt`, `done ${t.call.task}\n`)
+    },
+    reviewer: async (t) => {
+      await sleep(SESSION_MS)
+      t.submitVerdict(PASS)
+    },
+  })
+  // maxTasks is capped at 100 in the user-facing schema; the bench lifts it to reach 200 tasks.
+  const options = { ...Options.parse({ concurrency: ENGINE_CONCURRENCY, verifyTimeoutSec: 60 }), maxTasks: Math.max(n, 12) }
+  const started = performance.now()
+  try {
+    const result = await runMission(
+      { mission: `Create ${n} files.`, directory: dir, commanderSession: "ses_bench", signal: new AbortController().signal },
+      { sessions: fake, handoffs, progress: silentProgress(), options, analysis: noAnalysis },
+    )
+    const wallMs = performance.now() - started
+    return { tasks: n, wallMs, idealMs: idealMs(n, ENGINE_CONCURRENCY, SESSION_MS), status: result.state.status, sessions: fake.calls.length }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+async function engineBench() {
+  const rows = []
+  for (const n of SIZES) {
+    const runs: EngineRun[] = []
+    for (let i = 0; i < ENGINE_RUNS; i++) {
+      const r = await engineRun(n)
+      console.log(`engine n=${n} run ${i + 1}: ${Math.round(r.wallMs)} ms (ideal ${r.idealMs}) ${r.status}`)
+      runs.push(r)
+    }
+    const sealed = runs.filter((r) => r.status === "sealed")
+    const overheads = sealed.map((r) => (r.wallMs - r.idealMs) / n)
+    rows.push({
+      tasks: n,
+      concurrency: ENGINE_CONCURRENCY,
+      sessionMs: SESSION_MS,
+      runs: runs.length,
+      sealed: sealed.length,
+      idealMs: idealMs(n, ENGINE_CONCURRENCY, SESSION_MS),
+      medianWallMs: round(median(sealed.map((r) => r.wallMs)), 1),
+      medianOverheadPerTaskMs: round(median(overheads), 2),
+      overheadPerTaskMs: overheads.map((x) => round(x, 2)),
+      statuses: runs.map((r) => r.status),
+    })
+  }
+  return rows
+}
+
+// ------------------------------------------------------------------ (b) real OpenCode
+
+const FOUR: TaskSpec[] = [1, 2, 3, 4].map((i) => ({
+  id: `T${i}`,
+  title: `Add f${i}()`,
+  description: `Create src/f${i}.js exporting f${i}() that returns ${i}.`,
+  files: [`src/f${i}.js`],
+  dependsOn: [],
+  acceptance: [`f${i}() returns ${i}`],
+  verify: [`test -f src/f${i}.js`],
+}))
+const FOUR_PLAN = { summary: "Four independent modules.", tasks: FOUR }
+const FOUR_MISSION = "Add src/f1.js … src/f4.js, each exporting fN() that returns N."
+const filesOf = (id: string): Record<string, string> => {
+  const i = id.replace(/^T/, "")
+  return { [`src/f${i}.js`]: `export function f${i}() {\n  return ${i}\n}\n` }
+}
+const PROJECT_FILES = { "package.json": '{ "name": "four", "type": "module" }\n', "README.md": "# four\n" }
+
+interface E2eRun {
+  variant: string
+  ok: boolean
+  /** `opencode run` process, start to exit (includes OpenCode's startup). */
+  processMs: number
+  /** First model request start → last model request end (title requests excluded). */
+  modelSpanMs: number
+  /** First worker request start → last worker request end: the 4 tasks' work. */
+  workSpanMs: number
+  /** First worker request start → last task-review request end (ours); = work span for the task tool. */
+  tasksSpanMs: number
+  requests: number
+  note?: string
+}
+
+function spans(log: LogEntry[], isWork: (e: LogEntry) => boolean, isTaskReview: (e: LogEntry) => boolean = () => false): { modelSpanMs: number; workSpanMs: number; tasksSpanMs: number } {
+  const work = log.filter((e) => !e.isTitleRequest)
+  const span = (es: LogEntry[]) => (es.length ? Math.max(...es.map((e) => e.endedAt)) - Math.min(...es.map((e) => e.startedAt)) : NaN)
+  return { modelSpanMs: span(work), workSpanMs: span(work.filter(isWork)), tasksSpanMs: span(work.filter((e) => isWork(e) || isTaskReview(e))) }
+}
+
+async function ours(concurrency: number): Promise<E2eRun> {
+  const server = await startModelServer(
+    scriptedCoder({
+      delayMs: REPLY_MS,
+      plan: () => FOUR_PLAN,
+      work: (o) => filesOf(o.taskId),
+      review: (r) => ({ verdict: "pass", summary: `Checked ${r.taskId}.`, issues: [], evidence: [{ command: r.taskId === "mission" ? "true" : `test -f src/f${r.taskId.slice(1)}.js`, exitCode: 0 }] }),
+    }),
+  )
+  try {
+    const project = makeProject({ git: true, files: PROJECT_FILES })
+    const res = await runTask(project, server, FOUR_MISSION, { concurrency })
+    const text = res.events.filter((e) => e.type === "text").map((e) => e.part?.text ?? "").join("\n")
+    const ok = res.code === 0 && /Mission sealed/.test(text) && [1, 2, 3, 4].every((i) => project.exists(`src/f${i}.js`))
+    return {
+      variant: `ours c=${concurrency}`,
+      ok,
+      processMs: res.durationMs,
+      ...spans(server.log, (e) => roleOf(e) === "worker", (e) => roleOf(e) === "reviewer" && /^# T\d · /m.test(e.firstUserText)),
+      requests: server.work().length,
+      ...(ok ? {} : { note: `exit ${res.code}; ${text.slice(0, 200)} ${res.stderr.slice(-300)}` }),
+    }
+  } finally {
+    await server.close()
+    await cleanupAll()
+  }
+}
+
+/** The build agent hands the 4 work orders to OpenCode's `task` tool in one response. */
+async function taskTool(): Promise<E2eRun> {
+  const orderOf = (t: TaskSpec) => `# ${t.id} · ${t.title}\n\n${t.description}\n\nAcceptance:\n- ${t.acceptance.join("\n- ")}`
+  const script = (req: ModelRequest): Reply => {
+    const delay = { delayMs: REPLY_MS }
+    const head = /^# (T\d) · /m.exec(req.firstUserText())
+    if (head?.[1]) {
+      // A subagent session (the task tool's child): write the files, then report.
+      if (req.toolResults().length > 0) return { text: `Done: ${head[1]}.`, ...delay }
+      const root = workingDirectory(req)
+      return { toolCalls: Object.entries(filesOf(head[1])).map(([p, content]) => ({ name: "write", arguments: { filePath: `${root}/${p}`, content } })), ...delay }
+    }
+    if (!req.offers("task")) return { text: `no task tool offered: ${req.toolNames.join(", ")}` }
+    if (req.toolResults().some((r) => r.name === "task")) return { text: "All four tasks are done.", ...delay }
+    return {
+      toolCalls: FOUR.map((t) => ({ name: "task", arguments: { description: t.title, prompt: orderOf(t), subagent_type: "general" } })),
+      ...delay,
+    }
+  }
+  const server = await startModelServer(script)
+  try {
+    const project = makeProject({ git: true, files: PROJECT_FILES })
+    const res = await runOpencode({
+      project,
+      model: server,
+      args: ["run", "--agent", "build", "--format", "json", FOUR_MISSION],
+      timeoutMs: 400_000,
+    })
+    const ok = res.code === 0 && [1, 2, 3, 4].every((i) => project.exists(`src/f${i}.js`))
+    return {
+      variant: "OpenCode task tool (build, no plugin)",
+      ok,
+      processMs: res.durationMs,
+      ...spans(server.log, (e) => /^# T\d · /m.test(e.firstUserText)),
+      requests: server.work().length,
+      ...(ok ? {} : { note: `exit ${res.code}; ${server.work().map((e) => e.reply).join(" / ").slice(0, 300)} ${res.stderr.slice(-300)}` }),
+    }
+  } finally {
+    await server.close()
+    await cleanupAll()
+  }
+}
+
+async function e2eBench() {
+  const runs: E2eRun[] = []
+  // Interleaved, so that the machine's load hits every variant alike.
+  for (let i = 0; i < E2E_RUNS; i++) {
+    for (const run of [() => ours(4), () => ours(1), () => taskTool()]) {
+      const r = await run()
+      console.log(`${r.variant} run ${i + 1}: ok=${r.ok} process ${r.processMs} ms, model span ${r.modelSpanMs} ms, work span ${r.workSpanMs} ms${r.note ? ` (${r.note})` : ""}`)
+      runs.push(r)
+    }
+  }
+  const variants = [...new Set(runs.map((r) => r.variant))]
+  const summary = variants.map((v) => {
+    const ok = runs.filter((r) => r.variant === v && r.ok)
+    return {
+      variant: v,
+      runs: runs.filter((r) => r.variant === v).length,
+      ok: ok.length,
+      medianProcessMs: median(ok.map((r) => r.processMs)),
+      medianModelSpanMs: median(ok.map((r) => r.modelSpanMs)),
+      medianWorkSpanMs: median(ok.map((r) => r.workSpanMs)),
+      medianTasksSpanMs: median(ok.map((r) => r.tasksSpanMs)),
+      medianRequests: median(ok.map((r) => r.requests)),
+    }
+  })
+  const get = (v: string) => summary.find((s) => s.variant === v)
+  const c4 = get("ours c=4")
+  const c1 = get("ours c=1")
+  const tt = get("OpenCode task tool (build, no plugin)")
+  const ratio = (a?: number, b?: number) => (a && b ? round(a / b, 2) : null)
+  const ratios = {
+    c1OverC4Process: ratio(c1?.medianProcessMs, c4?.medianProcessMs),
+    c1OverC4ModelSpan: ratio(c1?.medianModelSpanMs, c4?.medianModelSpanMs),
+    c1OverC4WorkSpan: ratio(c1?.medianWorkSpanMs, c4?.medianWorkSpanMs),
+    c1OverC4TasksSpan: ratio(c1?.medianTasksSpanMs, c4?.medianTasksSpanMs),
+    oursC4OverTaskToolProcess: ratio(c4?.medianProcessMs, tt?.medianProcessMs),
+    oursC4OverTaskToolWorkSpan: ratio(c4?.medianWorkSpanMs, tt?.medianWorkSpanMs),
+  }
+  return { replyMs: REPLY_MS, runs, summary, ratios }
+}
+
+// ------------------------------------------------------------------ main
+
+type Revision = ReturnType<typeof revisionOf>
+interface Previous {
+  engineSource?: Revision
+  plugin?: Revision
+  engine?: { measuredAt: string; machine: ReturnType<typeof machine>; rows: Awaited<ReturnType<typeof engineBench>> }
+  e2e?: { measuredAt: string; machine: ReturnType<typeof machine> } & Awaited<ReturnType<typeof e2eBench>>
+}
+
+function readPrevious(): Previous | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(RESULTS_DIR, "scheduler.json"), "utf8")) as Previous
+  } catch {
+    return undefined
+  }
+}
+
+async function main(): Promise<void> {
+  const started = new Date().toISOString()
+  const before = machine()
+  // BENCH_ONLY re-runs one part and keeps the other part of the previous results.
+  const previous = ONLY ? readPrevious() : undefined
+  const engineSource = ONLY === "e2e" ? previous?.engineSource : revisionOf(path.resolve(import.meta.dirname, ".."))
+  const plugin = ONLY === "engine" ? previous?.plugin : pluginRevision()
+  const engine = ONLY === "e2e" ? previous?.engine : { measuredAt: started, machine: before, rows: await engineBench() }
+  const e2eStarted = new Date().toISOString()
+  const e2e = ONLY === "engine" ? previous?.e2e : { measuredAt: e2eStarted, machine: machine(), ...(await e2eBench()) }
+  const after = machine()
+  const data = { benchmark: "scheduler", started, engineSource, plugin, finished: new Date().toISOString(), machine: { before, after }, engine, e2e }
+  const md: string[] = [
+    "# Scheduler",
+    "",
+    `${before.cores} cores; the machine was shared with other work (load averages 1/5/15 min below).`,
+    "",
+  ]
+  if (engine && engineSource) {
+    md.push(
+      `## (a) Engine overhead (src/ at ${engineSource.commit}${engineSource.dirty ? " + uncommitted changes" : ""}; fake SessionGate, every session ${engine.rows[0]?.sessionMs} ms, concurrency ${ENGINE_CONCURRENCY}, temp git repo, median of ${engine.rows[0]?.runs} runs)`,
+      "",
+      `Measured ${engine.measuredAt}, load ${engine.machine.loadavg.join(" ")}.`,
+      "",
+      "Overhead per task = (wall − ideal) / tasks; ideal = planner + ⌈n/c⌉ worker waves + ⌈n/c⌉ reviewer waves + final review, each one session long.",
+      "",
+      table(["tasks", "ideal ms", "median wall ms", "median overhead / task ms", "sealed"], engine.rows.map((r) => [r.tasks, r.idealMs, r.medianWallMs, r.medianOverheadPerTaskMs, `${r.sealed}/${r.runs}`])),
+      "",
+    )
+  }
+  if (e2e && plugin) {
+    md.push(
+      `## (b) Real OpenCode (plugin ${plugin.commit}${plugin.dirty ? " + uncommitted changes" : ""}), 4 independent tasks, scripted model ${e2e.replyMs} ms per reply (median of ${e2e.summary[0]?.runs} interleaved runs)`,
+      "",
+      `Measured ${e2e.measuredAt}, load ${e2e.machine.loadavg.join(" ")} at the start, ${after.loadavg.join(" ")} at the end.`,
+      "",
+      "process = `opencode run` start to exit; model span = first to last model request; work span = first to last request of the 4 tasks' worker/subagent sessions; tasks span = work span through the last task review (ours). Ours includes planning, 4 reviews and the final review; the task tool does no planning or review.",
+      "",
+      table(["variant", "ok", "process ms", "model span ms", "work span ms", "tasks span ms", "requests"], e2e.summary.map((s) => [s.variant, `${s.ok}/${s.runs}`, s.medianProcessMs, s.medianModelSpanMs, s.medianWorkSpanMs, s.medianTasksSpanMs, s.medianRequests])),
+      "",
+      `- c=1 ÷ c=4 (target ≥ 3.6×): process ${e2e.ratios.c1OverC4Process}×, model span ${e2e.ratios.c1OverC4ModelSpan}×, work span ${e2e.ratios.c1OverC4WorkSpan}×, tasks span ${e2e.ratios.c1OverC4TasksSpan}×`,
+      `- ours c=4 ÷ task tool: process ${e2e.ratios.oursC4OverTaskToolProcess}×, work span ${e2e.ratios.oursC4OverTaskToolWorkSpan}×`,
+      "",
+    )
+  }
+  writeResults("scheduler", data, md.join("\n"))
+  console.log(md.join("\n"))
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err)
+    process.exit(1)
+  },
+)
