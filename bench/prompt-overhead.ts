@@ -10,7 +10,7 @@ import { startModelServer } from "../test/support/model-server.js"
 import { cleanupAll, makeProject, type Project, runOpencode, startServe } from "../test/support/opencode.js"
 import { scriptedCoder } from "../test/support/scripted-coder.js"
 import { machine, median, requestTokens, type RequestTokens, RESULTS_DIR, round, table, TOKENIZER, writeResults } from "./support/common.js"
-import { FILES_BY_TASK, honestPass, MATH_PROJECT, MISSION, PLAN } from "./support/mission-fixture.js"
+import { FILES_BY_TASK, honestPass, MATH_PROJECT, MISSION, PLAN } from "../test/e2e/fixtures.js"
 import { npmInstall, PLUGIN_DIR, type PluginSpec, pluginRevision, roleOf, runTask } from "./support/opencode-bench.js"
 
 const MISSION_RUNS = Number(process.env.BENCH_MISSION_RUNS ?? 3)

@@ -266,12 +266,9 @@ fn guarded(handler: Handler, input: &str) -> Result<String> {
 
 // ---- synchronous calls --------------------------------------------------------
 
-unsafe extern "C" fn call_sync(env: napi_env, info: napi_callback_info) -> napi_value {
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let (handler, input) = call_args(env, info)?;
-        let output = guarded(handler, &input)?;
-        js_string(env, &output)
-    }));
+/// Turns the outcome of an export (a value, an error, or a caught panic) into
+/// its return value, throwing a JS exception for the last two.
+unsafe fn settle(env: napi_env, outcome: std::thread::Result<Result<napi_value>>) -> napi_value {
     match outcome {
         Ok(Ok(value)) => value,
         Ok(Err(error)) => {
@@ -289,6 +286,15 @@ unsafe extern "C" fn call_sync(env: napi_env, info: napi_callback_info) -> napi_
             ptr::null_mut()
         }
     }
+}
+
+unsafe extern "C" fn call_sync(env: napi_env, info: napi_callback_info) -> napi_value {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let (handler, input) = call_args(env, info)?;
+        let output = guarded(handler, &input)?;
+        js_string(env, &output)
+    }));
+    settle(env, outcome)
 }
 
 // ---- asynchronous calls -------------------------------------------------------
@@ -382,23 +388,7 @@ unsafe extern "C" fn call_async(env: napi_env, info: napi_callback_info) -> napi
         }
         Ok(promise)
     }));
-    match outcome {
-        Ok(Ok(promise)) => promise,
-        Ok(Err(error)) => {
-            throw(env, &error);
-            ptr::null_mut()
-        }
-        Err(_) => {
-            throw(
-                env,
-                &Error::new(
-                    ErrorCode::Panic,
-                    "internal error (panic) at the Node-API boundary",
-                ),
-            );
-            ptr::null_mut()
-        }
-    }
+    settle(env, outcome)
 }
 
 // ---- module registration ------------------------------------------------------
