@@ -32,7 +32,14 @@ export function registerAgents(cfg: Config, options: RegisterOptions): void {
   const codeDenies: Permission = options.codeToolsForAllAgents
     ? {}
     : Object.fromEntries(options.codeTools.map((t) => [t, "deny"]))
-  cfg.permission = mergePermission(asPermission(cfg.permission), { ...handoffDenies, ...codeDenies }) as Config["permission"]
+  const base = asPermission(cfg.permission)
+  // The engine starts our subagents itself; no agent's `task` tool may, which also keeps them out of its description.
+  const userTask = base.task
+  const task: Record<string, Action> = {
+    ...(typeof userTask === "string" ? { "*": userTask } : userTask),
+    ...Object.fromEntries(AGENT_IDS.filter((id) => id !== "commander").map((id) => [id, "deny" as const])),
+  }
+  cfg.permission = mergePermission(base, { ...handoffDenies, ...codeDenies, task }) as Config["permission"]
 
   cfg.agent ??= {}
   for (const id of AGENT_IDS) {

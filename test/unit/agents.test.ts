@@ -91,7 +91,18 @@ describe("agents.ts registerAgents", () => {
       ["submit_verdict", "deny"],
       ["code_outline", "deny"],
       ["code_search", "deny"],
+      ["task", { planner: "deny", worker: "deny", reviewer: "deny" }],
     ])
+  })
+
+  it("keeps our subagents out of every agent's task tool, keeping the user's own task rules", () => {
+    expect(register({ permission: { task: "ask" } }).permission.task).toEqual({ "*": "ask", planner: "deny", worker: "deny", reviewer: "deny" })
+    expect(register({ permission: { task: { general: "deny" } } }).permission.task).toEqual({
+      general: "deny",
+      planner: "deny",
+      worker: "deny",
+      reviewer: "deny",
+    })
   })
 
   it("keeps a user's top-level rules and puts our denies after them", () => {
