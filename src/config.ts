@@ -46,6 +46,14 @@ export const Options = z
     maxCostUsd: z.number().min(0).default(0).describe("Cost in USD a mission may spend before budget_exhausted (0: no limit)"),
     missionTimeoutSec: z.number().int().min(0).default(0).describe("Wall time of a whole mission before budget_exhausted (0: no limit)"),
     providerRetries: z.number().int().min(0).max(10).default(3).describe("Retries of a child turn that ended in a provider error (rate limit, overload), not counted as attempts"),
+    typeCheck: z
+      .object({
+        enabled: z.boolean().default(true).describe("Run the type-check gate when a language server is available"),
+        timeoutSec: z.number().int().min(5).max(600).default(60).describe("Wall time of one language-server check"),
+      })
+      .strict()
+      .default({ enabled: true, timeoutSec: 60 })
+      .describe("The gate that type-checks a task's changed files with a real language server (typescript-language-server for TS/JS)"),
     maxMissionChars: z.number().int().min(100).default(20_000).describe("Longest mission text accepted"),
     briefTokens: z.number().int().min(0).max(20_000).default(2000).describe("Token budget of the mission context in each work order (0: none)"),
     repoMapTokens: z.number().int().min(0).max(20_000).default(1500).describe("Token budget of the repo map the planner gets (0: none)"),

@@ -4,6 +4,7 @@ import { loadConfig, reportConfigError } from "./config.js"
 import type { CodeAnalysis } from "./mission/context.js"
 import { compactionContext } from "./mission/live.js"
 import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
+import { typeErrors } from "./native/type-check.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
 import { handoffTools } from "./opencode/tools.js"
@@ -16,6 +17,7 @@ const analysis: CodeAnalysis = {
   },
   checkSyntax: (root, files) => checkSyntax(root, files),
   repoMap: (root, options) => repoMap(root, options),
+  typeErrors,
 }
 
 /**

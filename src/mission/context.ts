@@ -26,6 +26,14 @@ export interface CodeAnalysis {
   status(): { available: true } | { available: false; reason: string }
   checkSyntax(root: string, files: string[]): Promise<SyntaxReport>
   repoMap(root: string, options: { budgetTokens: number; focus: string[] }): Promise<string>
+  /** Type errors of `files` from a real language server; `skipped` says why none could run. */
+  typeErrors(root: string, files: string[], timeoutMs: number): Promise<TypeCheck>
+}
+
+export interface TypeCheck {
+  errors: { file: string; line: number; column: number; message: string; code?: string }[]
+  /** Why (some) files could not be checked, e.g. no language server for their language. */
+  skipped: string[]
 }
 
 /** One running mission: its state and everything that acts on it. */

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs"
+import path from "node:path"
 import type { Mission } from "./context.js"
 import { runInMission } from "./context.js"
 import { indent } from "./review.js"
@@ -5,7 +7,12 @@ import type { AttemptOutcome, CheckedEvidence } from "./state.js"
 
 export type GateResult =
   | { ok: true; evidence: CheckedEvidence[] }
-  | { ok: false; outcome: Extract<AttemptOutcome, "no_change" | "syntax_failed" | "verify_failed">; feedback: string; evidence: CheckedEvidence[] }
+  | {
+      ok: false
+      outcome: Extract<AttemptOutcome, "no_change" | "syntax_failed" | "type_failed" | "verify_failed">
+      feedback: string
+      evidence: CheckedEvidence[]
+    }
 
 /**
  * The deterministic gates a change passes before any reviewer sees it,
@@ -23,6 +30,8 @@ export async function runGates(m: Mission, directory: string, changedFiles: read
   }
   const syntax = await syntaxGate(m, directory, changedFiles)
   if (syntax) return { ok: false, outcome: "syntax_failed", feedback: syntax, evidence: [] }
+  const types = await typeGate(m, directory, changedFiles)
+  if (types) return { ok: false, outcome: "type_failed", feedback: types, evidence: [] }
   const evidence: CheckedEvidence[] = []
   for (const command of verify) {
     const result = await runInMission(m, command, directory)
@@ -37,6 +46,40 @@ export async function runGates(m: Mission, directory: string, changedFiles: read
     }
   }
   return { ok: true, evidence }
+}
+
+/**
+ * Type errors the change introduced: the changed files are checked by a real
+ * language server in the task's worktree and, as they were before the task, in
+ * the integration worktree; only errors new to the task count (matched by
+ * file, code and message, not line). Skipped, and noted, where it cannot run.
+ */
+async function typeGate(m: Mission, directory: string, files: readonly string[]): Promise<string | undefined> {
+  const { typeCheck } = m.deps.options
+  if (!typeCheck.enabled) return undefined
+  const note = (why: string) => {
+    const line = `type-check gate skipped: ${why}`
+    if (!m.state.notes.includes(line)) m.state.notes.push(line)
+  }
+  const { analysis } = m.deps
+  // Without the addon the syntax gate has said so already.
+  if (!analysis.status().available) return undefined
+  if (m.workspace.mode !== "worktree") return note("it compares with the base in a worktree, and tasks ran in place"), undefined
+  const present = files.filter((f) => existsSync(path.join(directory, f)))
+  if (present.length === 0) return undefined
+  const timeoutMs = typeCheck.timeoutSec * 1000
+  const after = await analysis.typeErrors(directory, present, timeoutMs)
+  for (const why of after.skipped) note(why)
+  if (after.errors.length === 0) return undefined
+  const base = m.workspace.integrationDir
+  const existed = present.filter((f) => existsSync(path.join(base, f)))
+  const before = existed.length ? await analysis.typeErrors(base, existed, timeoutMs) : { errors: [], skipped: [] }
+  const key = (e: { file: string; code?: string; message: string }) => `${e.file}\0${e.code ?? ""}\0${e.message}`
+  const known = new Set(before.errors.map(key))
+  const fresh = after.errors.filter((e) => !known.has(key(e)))
+  if (fresh.length === 0) return undefined
+  const lines = fresh.map((e) => `- ${e.file}:${e.line}:${e.column}: ${e.message}${e.code ? ` (${e.code})` : ""}`)
+  return `The change introduces type errors (reported by the language server):\n\n${lines.join("\n")}`
 }
 
 /** The syntax errors of the changed files as feedback, or undefined when they parse (or cannot be checked). */

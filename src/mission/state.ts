@@ -26,6 +26,7 @@ export const AttemptOutcome = z.enum([
   "passed",
   "no_change",
   "syntax_failed",
+  "type_failed",
   "verify_failed",
   "review_failed",
   "evidence_mismatch",

@@ -5,6 +5,7 @@
 
 import { type Binding, BUILD_COMMAND, load } from "./load.js";
 import type {
+  DiagnosticsReport,
   ImportsReport,
   Language,
   LanguagesInfo,
@@ -12,6 +13,7 @@ import type {
   OutlineReport,
   QueryReport,
   RepoMapReport,
+  SymbolReport,
   SyntaxReport,
 } from "./types.js";
 
@@ -79,7 +81,15 @@ function binding(): Binding {
   return loaded.binding;
 }
 
-type AsyncExport = "outlineAsync" | "checkAsync" | "queryAsync" | "importsAsync" | "repoMapAsync";
+type AsyncExport =
+  | "outlineAsync"
+  | "checkAsync"
+  | "queryAsync"
+  | "importsAsync"
+  | "repoMapAsync"
+  | "diagnosticsAsync"
+  | "definitionAsync"
+  | "referencesAsync";
 
 async function call<T>(name: AsyncExport, request: object): Promise<T> {
   let text: string;
@@ -150,4 +160,54 @@ export function repoMapReport(root: string, options: RepoMapOptions): Promise<Re
  * `budgetTokens` (estimated at 4 characters per token). */
 export async function repoMap(root: string, options: RepoMapOptions): Promise<string> {
   return (await repoMapReport(root, options)).map;
+}
+
+/** What to look up in the symbol index: a name, or the identifier at
+ * `file:line:column` (1-based; column in bytes). With a name, `file` only
+ * ranks the candidates (that file first, then files it imports or that
+ * import it). */
+export interface SymbolQuery {
+  symbol?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** At most this many locations per list (default 100). */
+  limit?: number;
+  threads?: number;
+}
+
+/** Definitions of a symbol across the project, every candidate ranked. The
+ * index lives in the addon per root and re-parses only changed files. */
+export function definition(root: string, query: SymbolQuery): Promise<SymbolReport> {
+  return call("definitionAsync", { root, ...query });
+}
+
+/** Uses of a symbol across the project (definition sites excluded), with its
+ * definitions. */
+export function references(root: string, query: SymbolQuery): Promise<SymbolReport> {
+  return call("referencesAsync", { root, ...query });
+}
+
+export interface DiagnosticsOptions {
+  /** The language server: program and arguments, e.g.
+   * `["/repo/node_modules/.bin/typescript-language-server", "--stdio"]`. */
+  command: string[];
+  /** LSP language id for every file (default: from each extension). */
+  languageId?: string;
+  /** Whole session limit, server start included (default 30,000; max 300,000). */
+  timeoutMs?: number;
+  /** Quiet time after the last report once every file reported (default 300). */
+  settleMs?: number;
+  /** Sent as `initializationOptions`. */
+  initializationOptions?: unknown;
+  /** Cap on messages from the server in one session (default 20,000). */
+  maxMessages?: number;
+}
+
+/** Diagnostics for `files` (root-relative) from a real language server,
+ * started for this call and shut down (its process group killed) after it.
+ * Server trouble (cannot start, exits, never answers, floods) is reported
+ * in `server.error`; bad paths reject with E_OUTSIDE_ROOT / E_IO. */
+export function diagnostics(root: string, files: string[], options: DiagnosticsOptions): Promise<DiagnosticsReport> {
+  return call("diagnosticsAsync", { root, files, ...options });
 }

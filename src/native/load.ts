@@ -29,6 +29,12 @@ export interface Binding {
   repoMapAsync: Async;
   languages: Sync;
   languagesAsync: Async;
+  diagnostics: Sync;
+  diagnosticsAsync: Async;
+  definition: Sync;
+  definitionAsync: Async;
+  references: Sync;
+  referencesAsync: Async;
   debugPanic: Sync;
   debugPanicAsync: Async;
 }
@@ -46,6 +52,12 @@ const EXPORTS: readonly (keyof Binding)[] = [
   "repoMapAsync",
   "languages",
   "languagesAsync",
+  "diagnostics",
+  "diagnosticsAsync",
+  "definition",
+  "definitionAsync",
+  "references",
+  "referencesAsync",
   "debugPanic",
   "debugPanicAsync",
 ];

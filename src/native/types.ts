@@ -122,6 +122,83 @@ export interface LanguagesInfo {
   maxBytes: number;
 }
 
+/** A place in the repository (symbol index). */
+export interface SymbolLocation {
+  file: string;
+  line: number;
+  /** 1-based, in bytes. */
+  column: number;
+  /** The definition's symbol kind, or "reference". */
+  kind: SymbolKind | "reference";
+  /** The source line, trimmed. */
+  context: string;
+  /** 0: the query file, 1: a file importing it or imported by it, 2: other. */
+  rank: 0 | 1 | 2;
+}
+
+/** What the index refresh of one call did. */
+export interface SymbolIndexStats {
+  files: number;
+  /** Files parsed by this call (0 on an unchanged tree). */
+  parsed: number;
+  /** Files hashed because their mtime was too recent to trust. */
+  hashed: number;
+  removed: number;
+  skipped: number;
+  truncated: boolean;
+  refreshMs: number;
+}
+
+export interface SymbolReport {
+  /** The name looked up (the identifier under the cursor for a position). */
+  symbol: string;
+  at: { file: string; line: number; column: number } | null;
+  /** Every candidate, ranked; more than one means the name is ambiguous. */
+  definitions: SymbolLocation[];
+  /** Present for `references`: uses, definition sites excluded. */
+  references?: SymbolLocation[];
+  totalDefinitions: number;
+  totalReferences?: number;
+  ambiguous: boolean;
+  /** A list was cut at `limit`. */
+  truncated: boolean;
+  stats: SymbolIndexStats;
+}
+
+export interface LspDiagnostic {
+  /** 1-based. */
+  line: number;
+  /** 1-based, in bytes (the server's UTF-16 offset converted). */
+  column: number;
+  endLine: number;
+  endColumn: number;
+  severity: "error" | "warning" | "information" | "hint";
+  message: string;
+  source?: string;
+  code?: string;
+}
+
+export interface FileDiagnostics {
+  file: string;
+  /** The server published diagnostics for this file (possibly none). */
+  reported: boolean;
+  diagnostics: LspDiagnostic[];
+}
+
+export interface DiagnosticsReport {
+  server: {
+    /** The server started and answered `initialize`. */
+    started: boolean;
+    /** Why the session failed or is incomplete. */
+    error?: string;
+    /** `serverInfo.name` from the server. */
+    name?: string;
+  };
+  files: FileDiagnostics[];
+  /** The timeout passed before every file reported (or before `initialize` was answered). */
+  timedOut: boolean;
+}
+
 /** Codes of errors raised by the addon, plus E_NATIVE_MISSING from the loader. */
 export type NativeErrorCode =
   | "E_NATIVE_MISSING"

@@ -3,8 +3,11 @@
 
 import type { ToolDefinition } from "@opencode-ai/plugin";
 import { codeCheckTool } from "./code-check.js";
+import { codeDefinitionTool } from "./code-definition.js";
+import { codeDiagnosticsTool } from "./code-diagnostics.js";
 import { codeMapTool } from "./code-map.js";
 import { codeOutlineTool } from "./code-outline.js";
+import { codeReferencesTool } from "./code-references.js";
 import { codeSearchTool } from "./code-search.js";
 
 export function codeTools(): Record<string, ToolDefinition> {
@@ -13,5 +16,8 @@ export function codeTools(): Record<string, ToolDefinition> {
     code_search: codeSearchTool(),
     code_map: codeMapTool(),
     code_check: codeCheckTool(),
+    code_definition: codeDefinitionTool(),
+    code_references: codeReferencesTool(),
+    code_diagnostics: codeDiagnosticsTool(),
   };
 }

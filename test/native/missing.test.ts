@@ -25,13 +25,15 @@ describe("without the native addon", () => {
 
   it("keeps the tools, which answer with the build command", async () => {
     const tools = codeTools();
-    expect(Object.keys(tools)).toHaveLength(4);
+    expect(Object.keys(tools)).toHaveLength(7);
     const ctx = { directory: "/tmp" } as never;
     for (const [name, args] of [
       ["code_outline", { files: ["a.ts"] }],
       ["code_search", { query: "(x) @x", language: "go" }],
       ["code_map", {}],
       ["code_check", { files: ["a.ts"] }],
+      ["code_definition", { symbol: "main" }],
+      ["code_references", { symbol: "main" }],
     ] as const) {
       await expect(tools[name]?.execute(args as never, ctx)).rejects.toThrow(
         new RegExp(`^${name}: the native code-analysis addon is not built .*npm run build:native`),

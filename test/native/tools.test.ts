@@ -31,9 +31,17 @@ async function run(name: string, args: Record<string, unknown>): Promise<string>
 }
 
 describe("code tools", () => {
-  it("are the four tools with short descriptions from prompts/tools", () => {
+  it("are the code tools with short descriptions from prompts/tools", () => {
     const tools = codeTools();
-    expect(Object.keys(tools)).toEqual(["code_outline", "code_search", "code_map", "code_check"]);
+    expect(Object.keys(tools)).toEqual([
+      "code_outline",
+      "code_search",
+      "code_map",
+      "code_check",
+      "code_definition",
+      "code_references",
+      "code_diagnostics",
+    ]);
     for (const [name, tool] of Object.entries(tools)) {
       expect(tool.description.length, name).toBeGreaterThan(40);
       expect(tool.description.length, name).toBeLessThan(400);

@@ -402,6 +402,7 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
         }
       },
       repoMap: async () => "src/\n  main.ts",
+      typeErrors: async () => ({ errors: [], skipped: [] }),
     }
     const dir = gitRepo()
     const run = await runScripted(dir, { planner: planner(plan([task("T1")])) }, {}, undefined, undefined, analysis)
@@ -410,6 +411,32 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect(run.fake.of("worker", "T1")[1]!.text).toContain("t1.txt:1:9: unexpected #")
     expect(run.fake.of("planner")[0]!.text).toContain("src/\n  main.ts")
     expect(run.state.status).toBe("sealed")
+  })
+
+  it("sends a change that introduces a type error back to the worker, ignoring errors the base already had", async () => {
+    const checked: string[] = []
+    const analysis = {
+      status: () => ({ available: true as const }),
+      checkSyntax: async (_root: string, files: string[]) => ({ ok: true, skipped: [], files: files.map((file) => ({ file, language: "typescript" as const, ok: true, truncated: false, errors: [] })) }),
+      repoMap: async () => "",
+      typeErrors: async (root: string, files: string[]) => {
+        checked.push(root)
+        const text = readFileSync(path.join(root, files[0]!), "utf8")
+        const old = { file: files[0]!, line: 9, column: 1, message: "An error the base already had.", code: "1" }
+        const fresh = { file: files[0]!, line: 1, column: 5, message: "Type 'string' is not assignable to type 'number'.", code: "2322" }
+        return { errors: text.includes("#1") ? [old, fresh] : [old], skipped: [] }
+      },
+    }
+    const dir = gitRepo({ "README.md": "# demo\n", "t1.txt": "base\n" })
+    const run = await runScripted(dir, { planner: planner(plan([task("T1")])) }, {}, undefined, undefined, analysis)
+    expect(outcomes(run, "T1")).toEqual(["type_failed", "passed"])
+    expect(run.fake.of("reviewer", "T1")).toHaveLength(1)
+    const retry = run.fake.of("worker", "T1")[1]!.text
+    expect(retry).toContain("t1.txt:1:5: Type 'string' is not assignable to type 'number'. (2322)")
+    expect(retry).not.toContain("An error the base already had.")
+    // Checked in the task's worktree, then (to compare) in the integration worktree, never in the user's tree.
+    expect(checked.length).toBeGreaterThanOrEqual(2)
+    expect(checked.every((root) => !root.startsWith(dir))).toBe(true)
   })
 
   it("asks a reviewer that gave no verdict once more in the same session", async () => {

@@ -132,6 +132,7 @@ export const noAnalysis: CodeAnalysis = {
   status: () => ({ available: false, reason: "no native addon in unit tests" }),
   checkSyntax: () => Promise.reject(new Error("unavailable")),
   repoMap: () => Promise.reject(new Error("unavailable")),
+  typeErrors: () => Promise.reject(new Error("unavailable")),
 }
 
 export interface Run extends MissionResult {

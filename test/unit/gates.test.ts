@@ -11,6 +11,7 @@ function mission(directory: string, verifyTimeoutSec = 30, analysis: CodeAnalysi
   return {
     deps: { options: Options.parse({ verifyTimeoutSec }), analysis },
     state: missionState({ directory }),
+    workspace: { mode: "in-place" },
     signal: new AbortController().signal,
   } as unknown as Mission
 }
@@ -91,6 +92,7 @@ describe("mission/gates.ts runGates", () => {
         return report
       },
       repoMap: async () => "",
+      typeErrors: async () => ({ errors: [], skipped: [] }),
     }
     const result = await runGates(mission(dir, 30, analysis), dir, ["a.ts", "b.ts"], ["touch ran.txt"])
     expect(asked).toEqual([[dir, "a.ts", "b.ts"]])

@@ -27,6 +27,9 @@ pub const EXPORTS: &[(&str, Handler)] = &[
     ("imports", imports),
     ("repoMap", repo_map),
     ("languages", languages),
+    ("definition", crate::symbols::definition_json),
+    ("references", crate::symbols::references_json),
+    ("diagnostics", diagnostics),
     ("debugPanic", debug_panic),
 ];
 
@@ -312,6 +315,13 @@ pub fn languages(_json: &str) -> Result<String> {
             .collect(),
         max_bytes: DEFAULT_MAX_BYTES,
     })
+}
+
+/// Diagnostics from a language server (see `lsp`): `{root, command, files,
+/// languageId?, timeoutMs?, settleMs?}` → `{server, files, timedOut}`.
+pub fn diagnostics(json: &str) -> Result<String> {
+    let req: crate::lsp::DiagnosticsRequest = request(json)?;
+    respond(&crate::lsp::diagnostics(&req)?)
 }
 
 /// Panics on purpose: lets tests prove that a panic becomes a JS error and

@@ -195,6 +195,18 @@ impl<'a> Lines<'a> {
         Lines { text, starts }
     }
 
+    /// Line `row` (0-based) as bytes, without its newline.
+    pub fn raw(&self, row: usize) -> &'a [u8] {
+        let Some(&start) = self.starts.get(row) else {
+            return &[];
+        };
+        let end = self
+            .starts
+            .get(row + 1)
+            .map_or(self.text.len(), |&next| next - 1);
+        &self.text[start..end]
+    }
+
     /// Like [`line_at`].
     pub fn get(&self, row: usize, max_chars: usize) -> String {
         let Some(&start) = self.starts.get(row) else {

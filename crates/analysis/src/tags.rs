@@ -32,24 +32,8 @@ pub struct FileTags {
 }
 
 pub fn tags(tree: &Tree, text: &[u8], lang: Lang) -> FileTags {
-    let mut definitions = Vec::new();
-    collect_definitions(
-        &outline(tree, text, lang),
-        0,
-        &Lines::new(text),
-        &mut definitions,
-    );
-    let ident_kinds: &[&str] = match lang {
-        Lang::TypeScript | Lang::Tsx | Lang::JavaScript => &[
-            "identifier",
-            "type_identifier",
-            "property_identifier",
-            "shorthand_property_identifier",
-        ],
-        Lang::Python => &["identifier"],
-        Lang::Go | Lang::Rust => &["identifier", "type_identifier", "field_identifier"],
-        Lang::Json => &[],
-    };
+    let definitions = definitions(tree, text, lang);
+    let ident_kinds = identifier_kinds(lang);
     let mut references: HashMap<String, u32> = HashMap::new();
     if !ident_kinds.is_empty() {
         preorder(tree.root_node(), |node| {
@@ -81,6 +65,33 @@ pub fn tags(tree: &Tree, text: &[u8], lang: Lang) -> FileTags {
     FileTags {
         definitions,
         references,
+    }
+}
+
+/// The definitions a file makes, from its outline (also used by `symbols`).
+pub fn definitions(tree: &Tree, text: &[u8], lang: Lang) -> Vec<Definition> {
+    let mut definitions = Vec::new();
+    collect_definitions(
+        &outline(tree, text, lang),
+        0,
+        &Lines::new(text),
+        &mut definitions,
+    );
+    definitions
+}
+
+/// Leaf node kinds that are identifiers (names used or declared) in `lang`.
+pub fn identifier_kinds(lang: Lang) -> &'static [&'static str] {
+    match lang {
+        Lang::TypeScript | Lang::Tsx | Lang::JavaScript => &[
+            "identifier",
+            "type_identifier",
+            "property_identifier",
+            "shorthand_property_identifier",
+        ],
+        Lang::Python => &["identifier"],
+        Lang::Go | Lang::Rust => &["identifier", "type_identifier", "field_identifier"],
+        Lang::Json => &[],
     }
 }
 

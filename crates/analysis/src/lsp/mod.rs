@@ -1,0 +1,517 @@
+//! Diagnostics from a real language server over LSP (stdio).
+//!
+//! [`framing`] is the `Content-Length` base protocol, [`client`] the server
+//! process and its JSON-RPC connection, and [`diagnostics`] one session:
+//! `initialize` → `initialized` → `didOpen` per file → collect
+//! `publishDiagnostics` until every file reported and the server has been
+//! quiet for `settleMs` (or the timeout) → `shutdown` → `exit` → kill the
+//! process group. A server that cannot start, dies, never answers or floods
+//! its output is reported in `server.error`, never a hang.
+
+pub mod client;
+pub mod framing;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::source::Root;
+use client::{Limits, Next, Server};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+pub const MAX_TIMEOUT_MS: u64 = 300_000;
+pub const DEFAULT_SETTLE_MS: u64 = 300;
+/// Files above this are refused (they would be sent whole in `didOpen`).
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub const MAX_FILES: usize = 500;
+/// Time allowed for `shutdown`/`exit` after the session, on top of the timeout.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
+const MAX_DIAGNOSTICS_PER_FILE: usize = 1000;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DiagnosticsRequest {
+    pub root: String,
+    /// Program and arguments, e.g. `["typescript-language-server", "--stdio"]`.
+    pub command: Vec<String>,
+    pub files: Vec<String>,
+    /// For every file; by default from the extension.
+    pub language_id: Option<String>,
+    pub timeout_ms: Option<u64>,
+    /// Quiet time after the last `publishDiagnostics` once every file reported.
+    pub settle_ms: Option<u64>,
+    pub initialization_options: Option<Value>,
+    pub max_messages: Option<usize>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DiagnosticsReport {
+    pub server: ServerStatus,
+    pub files: Vec<FileDiagnostics>,
+    pub timed_out: bool,
+    pub timings: Timings,
+}
+
+/// Milliseconds spent in each phase (0 for a phase not reached).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    /// Spawn until the `initialize` answer.
+    pub initialize_ms: u64,
+    /// `didOpen` until the diagnostics were complete (settle time included).
+    pub diagnostics_ms: u64,
+    /// `shutdown`/`exit`/kill.
+    pub shutdown_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerStatus {
+    /// The server started and answered `initialize`.
+    pub started: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// `serverInfo.name` from the `initialize` answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileDiagnostics {
+    pub file: String,
+    /// The server published diagnostics for this file (possibly none).
+    pub reported: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diagnostic {
+    /// 1-based.
+    pub line: u64,
+    /// 1-based, in bytes of the line (LSP's UTF-16 offset converted).
+    pub column: u64,
+    pub end_line: u64,
+    pub end_column: u64,
+    /// error, warning, information or hint.
+    pub severity: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+struct OpenFile {
+    rel: String,
+    abs: PathBuf,
+    text: String,
+    diagnostics: Option<Vec<Diagnostic>>,
+}
+
+/// The language id LSP expects for a file, from its extension.
+pub fn language_id(path: &str) -> &'static str {
+    match Path::new(path).extension().and_then(|e| e.to_str()) {
+        Some("ts" | "mts" | "cts") => "typescript",
+        Some("tsx") => "typescriptreact",
+        Some("js" | "mjs" | "cjs") => "javascript",
+        Some("jsx") => "javascriptreact",
+        Some("py") => "python",
+        Some("go") => "go",
+        Some("rs") => "rust",
+        Some("json") => "json",
+        _ => "plaintext",
+    }
+}
+
+/// Runs one diagnostics session. Request errors (bad paths, unreadable
+/// files, an empty command) are `Err`; everything the server does wrong is
+/// in the report.
+pub fn diagnostics(req: &DiagnosticsRequest) -> Result<DiagnosticsReport> {
+    if req.command.first().is_none_or(|p| p.is_empty()) {
+        return Err(Error::new(
+            ErrorCode::BadRequest,
+            "command must name the language server program",
+        ));
+    }
+    if req.files.len() > MAX_FILES {
+        return Err(Error::new(
+            ErrorCode::BadRequest,
+            format!("at most {MAX_FILES} files per call"),
+        ));
+    }
+    let root = Root::new(&req.root)?;
+    let mut files = Vec::with_capacity(req.files.len());
+    for file in &req.files {
+        let abs = root.resolve(file)?;
+        let meta = std::fs::metadata(&abs)
+            .map_err(|e| Error::new(ErrorCode::Io, format!("cannot read {file:?}: {e}")))?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(Error::new(
+                ErrorCode::BadRequest,
+                format!("{file:?} is larger than {MAX_FILE_BYTES} bytes"),
+            ));
+        }
+        let bytes = std::fs::read(&abs)
+            .map_err(|e| Error::new(ErrorCode::Io, format!("cannot read {file:?}: {e}")))?;
+        files.push(OpenFile {
+            rel: root.relative(&abs),
+            abs,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            diagnostics: None,
+        });
+    }
+    let timeout = Duration::from_millis(
+        req.timeout_ms
+            .unwrap_or(DEFAULT_TIMEOUT_MS)
+            .clamp(1, MAX_TIMEOUT_MS),
+    );
+    let settle = Duration::from_millis(req.settle_ms.unwrap_or(DEFAULT_SETTLE_MS).min(10_000));
+    let limits = Limits {
+        max_messages: req.max_messages.unwrap_or(Limits::default().max_messages),
+        ..Limits::default()
+    };
+    let mut session = Session {
+        files,
+        status: ServerStatus {
+            started: false,
+            error: None,
+            name: None,
+        },
+        timed_out: false,
+        timings: Timings::default(),
+    };
+    session.run(req, root.dir(), timeout, settle, limits);
+    Ok(session.report())
+}
+
+struct Session {
+    files: Vec<OpenFile>,
+    status: ServerStatus,
+    timed_out: bool,
+    timings: Timings,
+}
+
+fn ms_since(t: Instant) -> u64 {
+    t.elapsed().as_millis() as u64
+}
+
+impl Session {
+    fn run(
+        &mut self,
+        req: &DiagnosticsRequest,
+        root: &Path,
+        timeout: Duration,
+        settle: Duration,
+        limits: Limits,
+    ) {
+        let program = &req.command[0];
+        let mut server = match Server::spawn(&req.command, root, limits) {
+            Ok(server) => server,
+            Err(e) => {
+                self.status.error = Some(format!("cannot start {program:?}: {e}"));
+                return;
+            }
+        };
+        let start = Instant::now();
+        let deadline = start + timeout;
+        let root_uri = file_uri(root);
+        let init = server.request(
+            "initialize",
+            json!({
+                "processId": std::process::id(),
+                "rootUri": root_uri,
+                "rootPath": root.to_string_lossy(),
+                "workspaceFolders": [{ "uri": root_uri, "name": "root" }],
+                "initializationOptions": req.initialization_options.clone().unwrap_or(json!({})),
+                "capabilities": {
+                    "textDocument": {
+                        "publishDiagnostics": { "relatedInformation": false, "versionSupport": false },
+                        "synchronization": { "didSave": false, "dynamicRegistration": false }
+                    },
+                    "workspace": { "configuration": true, "workspaceFolders": true },
+                    "window": { "workDoneProgress": false }
+                },
+            }),
+        );
+        match server.response(init, deadline, |_| {}) {
+            Ok(answer) => {
+                if let Some(error) = answer.get("error") {
+                    self.status.error = Some(format!("initialize failed: {error}"));
+                    server.shutdown(SHUTDOWN_GRACE);
+                    return;
+                }
+                self.status.started = true;
+                self.timings.initialize_ms = ms_since(start);
+                self.status.name = answer["result"]["serverInfo"]["name"]
+                    .as_str()
+                    .map(str::to_string);
+            }
+            Err(why) => {
+                self.fail(&mut server, why, "initialize", timeout);
+                return;
+            }
+        }
+        server.notify("initialized", json!({}));
+        let mut by_path = HashMap::new();
+        for (i, file) in self.files.iter().enumerate() {
+            by_path.insert(file.abs.clone(), i);
+            let language = req
+                .language_id
+                .clone()
+                .unwrap_or_else(|| language_id(&file.rel).to_string());
+            server.notify(
+                "textDocument/didOpen",
+                json!({ "textDocument": {
+                    "uri": file_uri(&file.abs),
+                    "languageId": language,
+                    "version": 1,
+                    "text": file.text,
+                }}),
+            );
+        }
+        let opened = Instant::now();
+        let mut last_publish = opened;
+        loop {
+            let all = self.files.iter().all(|f| f.diagnostics.is_some());
+            let until = if all {
+                (last_publish + settle).min(deadline)
+            } else {
+                deadline
+            };
+            if Instant::now() >= until {
+                self.timed_out = !all;
+                break;
+            }
+            match server.next(until) {
+                Next::Message(m) => {
+                    if m["method"] == "textDocument/publishDiagnostics" {
+                        let path = m["params"]["uri"].as_str().and_then(uri_path);
+                        if let Some(&i) = path.as_ref().and_then(|p| by_path.get(p)) {
+                            let file = &mut self.files[i];
+                            file.diagnostics =
+                                Some(convert(&m["params"]["diagnostics"], &file.text));
+                            last_publish = Instant::now();
+                        }
+                    }
+                }
+                Next::Timeout => {}
+                why => {
+                    self.fail(&mut server, why, "diagnostics", timeout);
+                    return;
+                }
+            }
+        }
+        if self.timed_out {
+            let missing: Vec<&str> = self
+                .files
+                .iter()
+                .filter(|f| f.diagnostics.is_none())
+                .map(|f| f.rel.as_str())
+                .collect();
+            self.status.error = Some(format!(
+                "no diagnostics within {} ms for {}",
+                timeout.as_millis(),
+                missing.join(", ")
+            ));
+        }
+        self.timings.diagnostics_ms = ms_since(opened);
+        let closing = Instant::now();
+        server.shutdown(SHUTDOWN_GRACE);
+        self.timings.shutdown_ms = ms_since(closing);
+    }
+
+    /// Records why the session ended early and kills the server.
+    fn fail(&mut self, server: &mut Server, why: Next, waiting_for: &str, timeout: Duration) {
+        let error = match why {
+            Next::Timeout => {
+                self.timed_out = true;
+                format!(
+                    "the server did not answer {waiting_for} within {} ms",
+                    timeout.as_millis()
+                )
+            }
+            Next::Flood(reason) => format!("output limit exceeded: {reason}"),
+            Next::Closed(reason) => {
+                let status = server
+                    .wait_exit(Duration::from_millis(500))
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default();
+                let tail = server.stderr_tail();
+                let tail = if tail.is_empty() {
+                    String::new()
+                } else {
+                    format!("; stderr: {}", clip_tail(&tail, 600))
+                };
+                format!("the server exited during {waiting_for}{status}: {reason}{tail}")
+            }
+            Next::Message(_) => "unexpected message".to_string(),
+        };
+        self.status.error = Some(error);
+        server.kill();
+    }
+
+    fn report(self) -> DiagnosticsReport {
+        DiagnosticsReport {
+            server: self.status,
+            timed_out: self.timed_out,
+            timings: self.timings,
+            files: self
+                .files
+                .into_iter()
+                .map(|f| FileDiagnostics {
+                    file: f.rel,
+                    reported: f.diagnostics.is_some(),
+                    diagnostics: f.diagnostics.unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn clip_tail(s: &str, max: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= max {
+        s.to_string()
+    } else {
+        format!("…{}", chars[chars.len() - max..].iter().collect::<String>())
+    }
+}
+
+fn convert(list: &Value, text: &str) -> Vec<Diagnostic> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out: Vec<Diagnostic> = list
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .take(MAX_DIAGNOSTICS_PER_FILE)
+        .map(|d| {
+            let pos = |p: &Value| {
+                let line = p["line"].as_u64().unwrap_or(0);
+                let utf16 = p["character"].as_u64().unwrap_or(0);
+                let text = lines.get(line as usize).copied().unwrap_or("");
+                (line + 1, byte_column(text, utf16) + 1)
+            };
+            let (line, column) = pos(&d["range"]["start"]);
+            let (end_line, end_column) = pos(&d["range"]["end"]);
+            Diagnostic {
+                line,
+                column,
+                end_line,
+                end_column,
+                severity: match d["severity"].as_u64() {
+                    Some(2) => "warning",
+                    Some(3) => "information",
+                    Some(4) => "hint",
+                    _ => "error",
+                },
+                message: d["message"].as_str().unwrap_or("").to_string(),
+                source: d["source"].as_str().map(str::to_string),
+                code: match &d["code"] {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                },
+            }
+        })
+        .collect();
+    out.sort_by_key(|d| (d.line, d.column));
+    out
+}
+
+/// Byte offset in `line` of the position `utf16` UTF-16 code units in.
+pub fn byte_column(line: &str, utf16: u64) -> u64 {
+    let mut units = 0u64;
+    for (at, c) in line.char_indices() {
+        if units >= utf16 {
+            return at as u64;
+        }
+        units += c.len_utf16() as u64;
+    }
+    line.trim_end_matches('\r').len() as u64
+}
+
+const URI_KEEP: &[u8] = b"-._~/";
+
+/// `file://` URI of an absolute path, percent-encoding all but unreserved bytes.
+pub fn file_uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for &b in path.to_string_lossy().as_bytes() {
+        if b.is_ascii_alphanumeric() || URI_KEEP.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The path of a `file://` URI (percent-decoded), or `None` for other schemes.
+pub fn uri_path(uri: &str) -> Option<PathBuf> {
+    let rest = uri.strip_prefix("file://")?;
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    Some(PathBuf::from(String::from_utf8_lossy(&out).into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_round_trip() {
+        let p = Path::new("/tmp/a dir/ü#x.ts");
+        let uri = file_uri(p);
+        assert_eq!(uri, "file:///tmp/a%20dir/%C3%BC%23x.ts");
+        assert_eq!(uri_path(&uri).unwrap(), p);
+        assert_eq!(
+            uri_path("file:///tmp/a%3Ab.ts").unwrap(),
+            Path::new("/tmp/a:b.ts")
+        );
+        assert!(uri_path("untitled:1").is_none());
+    }
+
+    #[test]
+    fn utf16_to_byte_columns() {
+        assert_eq!(byte_column("abc", 1), 1);
+        // "é" is 2 bytes, 1 unit; "🎉" is 4 bytes, 2 units.
+        assert_eq!(byte_column("é🎉x", 1), 2);
+        assert_eq!(byte_column("é🎉x", 3), 6);
+        assert_eq!(byte_column("ab\r", 9), 2);
+    }
+
+    #[test]
+    fn diagnostics_converted() {
+        let list = json!([
+            { "range": { "start": { "line": 1, "character": 2 }, "end": { "line": 1, "character": 3 } },
+              "severity": 1, "message": "bad", "source": "ts", "code": 2322 },
+            { "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 1 } },
+              "severity": 2, "message": "meh", "code": "x" }
+        ]);
+        let d = convert(&list, "a\n🎉b\n");
+        assert_eq!(d[0].line, 1);
+        assert_eq!(d[0].severity, "warning");
+        assert_eq!(d[1].line, 2);
+        assert_eq!(d[1].column, 5);
+        assert_eq!(d[1].code.as_deref(), Some("2322"));
+        assert_eq!(d[1].source.as_deref(), Some("ts"));
+    }
+}
