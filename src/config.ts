@@ -20,6 +20,14 @@ export const AgentSettings = z
   .strict()
 export type AgentSettings = z.infer<typeof AgentSettings>
 
+/** How to start (or not) the language server of one language. */
+const LanguageServerSetting = z
+  .object({
+    command: z.array(z.string().min(1)).min(1).optional().describe('The server and its arguments, e.g. ["pyright-langserver", "--stdio"]'),
+    enabled: z.boolean().optional().describe("false: never start a server for this language"),
+  })
+  .strict()
+
 /**
  * The configuration: one schema for every source (project file, global file,
  * plugin options) and for the published JSON schema (`npm run schema`).
@@ -54,6 +62,16 @@ export const Options = z
       .strict()
       .default({ enabled: true, timeoutSec: 60 })
       .describe("The gate that type-checks a task's changed files with a real language server (typescript-language-server for TS/JS)"),
+    languageServers: z
+      .object({
+        typescript: LanguageServerSetting.optional(),
+        python: LanguageServerSetting.optional(),
+        go: LanguageServerSetting.optional(),
+        rust: LanguageServerSetting.optional(),
+      })
+      .strict()
+      .default({})
+      .describe("Language servers for code_diagnostics and the type-check gate; TypeScript/JavaScript defaults to typescript-language-server --stdio"),
     maxMissionChars: z.number().int().min(100).default(20_000).describe("Longest mission text accepted"),
     briefTokens: z.number().int().min(0).max(20_000).default(2000).describe("Token budget of the mission context in each work order (0: none)"),
     repoMapTokens: z.number().int().min(0).max(20_000).default(1500).describe("Token budget of the repo map the planner gets (0: none)"),

@@ -4,20 +4,24 @@ import { loadConfig, reportConfigError } from "./config.js"
 import type { CodeAnalysis } from "./mission/context.js"
 import { compactionContext } from "./mission/live.js"
 import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
+import type { ServerSettings } from "./native/language-servers.js"
 import { typeErrors } from "./native/type-check.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
 import { handoffTools } from "./opencode/tools.js"
 import { codeTools } from "./tools/code-tools.js"
 
-const analysis: CodeAnalysis = {
-  status() {
-    const status = nativeStatus()
-    return status.available ? { available: true } : { available: false, reason: status.reason }
-  },
-  checkSyntax: (root, files) => checkSyntax(root, files),
-  repoMap: (root, options) => repoMap(root, options),
-  typeErrors,
+/** The native addon as the engine sees it, with the configured language servers. */
+function nativeAnalysis(servers: ServerSettings): CodeAnalysis {
+  return {
+    status() {
+      const status = nativeStatus()
+      return status.available ? { available: true } : { available: false, reason: status.reason }
+    },
+    checkSyntax: (root, files) => checkSyntax(root, files),
+    repoMap: (root, options) => repoMap(root, options),
+    typeErrors: (root, files, timeoutMs) => typeErrors(root, files, timeoutMs, servers),
+  }
 }
 
 /**
@@ -31,7 +35,8 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
   const config = loadConfig({ directory, pluginOptions: rawOptions })
   if (!config.ok) reportConfigError(client, config.error)
   const commandArguments = new Map<string, string>()
-  const code = codeTools()
+  const code = codeTools(config.options.languageServers)
+  const analysis = nativeAnalysis(config.options.languageServers)
   const handoff = handoffTools({ client, sessions: openCodeSessions(client), handoffs, config, analysis, commandArguments })
 
   return {

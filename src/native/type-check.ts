@@ -1,13 +1,13 @@
 import type { TypeCheck } from "../mission/context.js"
-import { type LanguageServer, serverFor } from "../tools/code-diagnostics.js"
+import { type LanguageServer, type ServerSettings, serverFor } from "./language-servers.js"
 import { diagnostics } from "./index.js"
 
 /** Type errors of `files` (relative to `root`), one language-server session per server needed. */
-export async function typeErrors(root: string, files: string[], timeoutMs: number): Promise<TypeCheck> {
+export async function typeErrors(root: string, files: string[], timeoutMs: number, servers: ServerSettings = {}): Promise<TypeCheck> {
   const result: TypeCheck = { errors: [], skipped: [] }
   const groups = new Map<string, { server: LanguageServer; files: string[] }>()
   for (const file of files) {
-    const found = serverFor(root, file)
+    const found = serverFor(root, file, servers)
     if ("missing" in found) {
       result.skipped.push(found.missing)
       continue

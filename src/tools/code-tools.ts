@@ -9,8 +9,10 @@ import { codeMapTool } from "./code-map.js";
 import { codeOutlineTool } from "./code-outline.js";
 import { codeReferencesTool } from "./code-references.js";
 import { codeSearchTool } from "./code-search.js";
+import type { ServerSettings } from "../native/language-servers.js";
 
-export function codeTools(): Record<string, ToolDefinition> {
+/** The tools; `servers` are the language-server settings `code_diagnostics` uses. */
+export function codeTools(servers: ServerSettings = {}): Record<string, ToolDefinition> {
   return {
     code_outline: codeOutlineTool(),
     code_search: codeSearchTool(),
@@ -18,6 +20,6 @@ export function codeTools(): Record<string, ToolDefinition> {
     code_check: codeCheckTool(),
     code_definition: codeDefinitionTool(),
     code_references: codeReferencesTool(),
-    code_diagnostics: codeDiagnosticsTool(),
+    code_diagnostics: codeDiagnosticsTool(servers),
   };
 }

@@ -1,0 +1,52 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs"
+import path from "node:path"
+import { describe, expect, it } from "vitest"
+import { Options } from "../../src/config.js"
+import { serverFor } from "../../src/native/language-servers.js"
+import { tempDir } from "./helpers.js"
+
+function fakeBinary(dir: string, name: string): string {
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, name)
+  writeFileSync(file, "#!/bin/sh\n")
+  chmodSync(file, 0o755)
+  return file
+}
+
+describe("native/language-servers.ts serverFor", () => {
+  it("starts typescript-language-server for TS and JS files, from the project's node_modules/.bin first", () => {
+    const project = tempDir()
+    const local = fakeBinary(path.join(project, "node_modules/.bin"), "typescript-language-server")
+    for (const file of ["src/a.ts", "src/b.tsx", "lib/c.mjs"]) {
+      expect(serverFor(project, file, {})).toEqual({ name: "typescript-language-server", command: [local, "--stdio"] })
+    }
+  })
+
+  it("has no default for other languages, and says which key to set", () => {
+    expect(serverFor(tempDir(), "app/main.py", {})).toEqual({
+      missing: 'no language server for python: set languageServers.python.command (e.g. ["pyright-langserver", "--stdio"])',
+    })
+    expect(serverFor(tempDir(), "notes.md", {})).toEqual({ missing: "no language server for .md" })
+  })
+
+  it("uses a configured command, looked up in node_modules/.bin or PATH, and honours enabled: false", () => {
+    const project = tempDir()
+    const bin = fakeBinary(path.join(project, "node_modules/.bin"), "pyright-langserver")
+    expect(serverFor(project, "a.py", { python: { command: ["pyright-langserver", "--stdio"] } })).toEqual({
+      name: "pyright-langserver",
+      command: [bin, "--stdio"],
+    })
+    expect(serverFor(project, "a.go", { go: { command: ["no-such-gopls"] } })).toEqual({
+      missing: "no language server for go: no-such-gopls not found in node_modules/.bin or PATH",
+    })
+    expect(serverFor(project, "a.ts", { typescript: { enabled: false } })).toEqual({
+      missing: "the typescript language server is disabled in the configuration (languageServers.typescript)",
+    })
+  })
+
+  it("is configured under languageServers, per language, with unknown languages rejected", () => {
+    expect(Options.parse({ languageServers: { rust: { command: ["rust-analyzer"] } } }).languageServers).toEqual({ rust: { command: ["rust-analyzer"] } })
+    expect(Options.safeParse({ languageServers: { cobol: { command: ["x"] } } }).success).toBe(false)
+    expect(Options.parse({}).typeCheck).toEqual({ enabled: true, timeoutSec: 60 })
+  })
+})
