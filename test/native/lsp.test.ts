@@ -9,7 +9,7 @@ import type { ToolContext } from "@opencode-ai/plugin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnostics, NativeError } from "../../src/native/index.js";
 import { codeTools } from "../../src/tools/code-tools.js";
-import { findBinary } from "../../src/tools/code-diagnostics.js";
+import { findBinary } from "../../src/native/language-servers.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 const tsls = join(repo, "node_modules/.bin/typescript-language-server");
@@ -110,7 +110,7 @@ describe("code_diagnostics tool", () => {
     if (!tool) throw new Error("code_diagnostics is not registered");
     const text = await tool.execute({ files: ["src/bad.ts", "src/x.py"] } as never, context(root));
     expect(text).toContain("src/bad.ts:2:7: error: Type 'string' is not assignable to type 'number'. [typescript 2322]");
-    expect(text).toContain("src/x.py: no language server for py");
+    expect(text).toContain("src/x.py: no language server for python: set languageServers.python.command");
     expect(children()).toEqual([]);
   });
 });
