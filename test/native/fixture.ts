@@ -1,4 +1,5 @@
 // A small multi-language project written to a temp dir for the addon tests.
+import type { ToolContext } from "@opencode-ai/plugin";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -57,4 +58,18 @@ export function makeProject(extra: Record<string, string | Buffer> = {}): { root
     writeFileSync(join(root, path), text);
   }
   return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** A tool context for calling the agent tools directly. */
+export function toolContext(directory: string): ToolContext {
+  return {
+    sessionID: "s",
+    messageID: "m",
+    agent: "worker",
+    directory,
+    worktree: directory,
+    abort: new AbortController().signal,
+    metadata: () => {},
+    ask: async () => {},
+  };
 }

@@ -5,11 +5,11 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { ToolContext } from "@opencode-ai/plugin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnostics, NativeError } from "../../src/native/index.js";
 import { codeTools } from "../../src/tools/code-tools.js";
 import { findBinary } from "../../src/native/language-servers.js";
+import { toolContext } from "./fixture.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 const tsls = join(repo, "node_modules/.bin/typescript-language-server");
@@ -37,18 +37,7 @@ function children(): string[] {
     .filter((l) => l && !/\sps$/.test(l));
 }
 
-function context(directory: string): ToolContext {
-  return {
-    sessionID: "s",
-    messageID: "m",
-    agent: "worker",
-    directory,
-    worktree: directory,
-    abort: new AbortController().signal,
-    metadata: () => {},
-    ask: async () => {},
-  };
-}
+const context = toolContext;
 
 describe("diagnostics (LSP)", () => {
   it("gets a type error from the real typescript-language-server", { timeout: 90_000 }, async () => {

@@ -1,26 +1,14 @@
 // The agent-facing code tools, run as OpenCode would run them.
-import type { ToolContext } from "@opencode-ai/plugin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeTools } from "../../src/tools/code-tools.js";
-import { makeProject } from "./fixture.js";
+import { makeProject, toolContext } from "./fixture.js";
 
 let root = "";
 let cleanup = (): void => {};
 beforeAll(() => ({ root, cleanup } = makeProject()));
 afterAll(() => cleanup());
 
-function context(directory: string): ToolContext {
-  return {
-    sessionID: "s",
-    messageID: "m",
-    agent: "worker",
-    directory,
-    worktree: directory,
-    abort: new AbortController().signal,
-    metadata: () => {},
-    ask: async () => {},
-  };
-}
+const context = toolContext;
 
 async function run(name: string, args: Record<string, unknown>): Promise<string> {
   const tool = codeTools()[name];
