@@ -6,7 +6,7 @@ import { WorktreeWorkspace } from "../workspace/worktrees.js"
 import { CANCEL_REQUEST, cancelRunning, latestUnfinished } from "./engine.js"
 import { lockIsLive, readLock } from "./lock.js"
 import { renderReport } from "./report.js"
-import { isFinal } from "./state.js"
+import { isFinal, requeueRunning } from "./state.js"
 import { listMissions, MissionStore } from "./store.js"
 
 /** `/task --status [id]`: the mission's table as it stands, without starting anything. */
@@ -45,7 +45,7 @@ export async function cancelMission(directory: string, id?: string): Promise<str
   state.status = "cancelled"
   state.reason = "Cancelled with /task --cancel after it had been interrupted."
   state.endedAt = new Date().toISOString()
-  for (const task of state.tasks) if (task.status === "running") task.status = "pending"
+  requeueRunning(state)
   await store.event("mission_ended", { status: "cancelled", reason: state.reason })
   await store.save(state)
   const root = await repoRoot(directory)

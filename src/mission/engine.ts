@@ -17,7 +17,7 @@ import { renderReport } from "./report.js"
 import { indent, review, reviewFeedback } from "./review.js"
 import { clip, runRound } from "./round.js"
 import { readyTasks } from "./schedule.js"
-import { emptyUsage, type FinalStatus, isFinal, type MissionState, newMissionId, STATE_VERSION } from "./state.js"
+import { emptyUsage, type FinalStatus, isFinal, type MissionState, newMissionId, requeueRunning, STATE_VERSION } from "./state.js"
 import { listMissions, MissionStore } from "./store.js"
 
 export interface MissionInput {
@@ -102,7 +102,7 @@ export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promi
     for (const session of state.liveSessions) await deps.sessions.abort(session, state.directory)
     const orphans = state.liveSessions
     state.liveSessions = []
-    for (const task of state.tasks) if (task.status === "running") task.status = "pending"
+    requeueRunning(state)
     state.commanderSession = input.commanderSession
     const workspace: Workspace =
       root && state.isolation.mode === "worktree"
@@ -311,7 +311,7 @@ async function finish(m: Mission, status: FinalStatus, reason: string): Promise<
   }
   if (reason) m.state.reason = reason
   m.state.endedAt = new Date().toISOString()
-  for (const task of m.state.tasks) if (task.status === "running") task.status = "pending"
+  requeueRunning(m.state)
   await commit(m, "mission_ended", { status, reason })
   const done = m.state.tasks.filter((t) => t.status === "passed").length
   m.deps.progress.title(`mission ${status} · ${done}/${m.state.tasks.length} tasks`)

@@ -36,15 +36,20 @@ export class WorktreeWorkspace implements Workspace {
   readonly parallelSafe = true
   readonly note: string
   private readonly tasks = new Map<string, { branch: string; path: string; start: string }>()
+  /** `$TMPDIR/opencode-orchestrator/<repo>-<hash>/<mission-id>`: every worktree of the mission. */
+  private readonly worktreeRoot: string
+  /** The project directory relative to the repository root ("" at the root). */
+  private readonly relative: string
 
   private constructor(
     private readonly root: string,
-    /** The project directory relative to the repository root ("" at the root). */
-    private readonly relative: string,
+    projectDir: string,
     private readonly missionId: string,
     private readonly base: string,
-    private readonly worktreeRoot: string,
   ) {
+    const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
+    this.worktreeRoot = path.join(tmpdir(), "opencode-orchestrator", `${path.basename(root)}-${digest}`, missionId)
+    this.relative = path.relative(root, projectDir)
     this.note = `on — each task attempt ran in its own git worktree; result on branch ${this.branch}`
   }
 
@@ -70,13 +75,10 @@ export class WorktreeWorkspace implements Workspace {
     const base = (
       await git(["commit-tree", tree, ...parents, "-m", `orchestrator: base of mission ${missionId}`], { cwd: root, env: PLUGIN_IDENTITY })
     ).trim()
-    const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
-    const worktreeRoot = path.join(tmpdir(), "opencode-orchestrator", `${path.basename(root)}-${digest}`, missionId)
-    const ws = new WorktreeWorkspace(root, path.relative(root, projectDir), missionId, base, worktreeRoot)
+    const ws = new WorktreeWorkspace(root, projectDir, missionId, base)
     await git(["update-ref", ws.baseRef, base], { cwd: root })
     await git(["update-ref", `refs/heads/${ws.branch}`, base], { cwd: root })
-    await mkdir(worktreeRoot, { recursive: true })
-    await git(["worktree", "add", "--quiet", path.join(worktreeRoot, "integration"), ws.branch], { cwd: root })
+    await ws.checkOutIntegration()
     return ws
   }
 
@@ -92,19 +94,22 @@ export class WorktreeWorkspace implements Workspace {
     if (!base || !branch) {
       throw new Error(`Mission ${missionId} cannot be resumed: its git refs (${baseRef}, orchestrator/${missionId}) are gone.`)
     }
-    const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
-    const worktreeRoot = path.join(tmpdir(), "opencode-orchestrator", `${path.basename(root)}-${digest}`, missionId)
-    const ws = new WorktreeWorkspace(root, path.relative(root, projectDir), missionId, base, worktreeRoot)
+    const ws = new WorktreeWorkspace(root, projectDir, missionId, base)
     await gitRaw(["worktree", "prune"], { cwd: root })
     const leftovers = await git(["for-each-ref", "--format=%(refname:short)", `refs/heads/${ws.branch}--*`], { cwd: root })
     for (const name of leftovers.split("\n").filter(Boolean)) {
-      await ws.removeWorktree(path.join(worktreeRoot, name.slice(ws.branch.length + 2)))
-      await gitRaw(["branch", "-D", name], { cwd: root })
+      await ws.discard({ path: path.join(ws.worktreeRoot, name.slice(ws.branch.length + 2)), branch: name })
     }
-    await ws.removeWorktree(path.join(worktreeRoot, "integration"))
-    await mkdir(worktreeRoot, { recursive: true })
-    await git(["worktree", "add", "--quiet", path.join(worktreeRoot, "integration"), ws.branch], { cwd: root })
+    await ws.checkOutIntegration()
     return ws
+  }
+
+  /** (Re)creates the integration worktree, on the integration branch. */
+  private async checkOutIntegration(): Promise<void> {
+    const where = path.join(this.worktreeRoot, "integration")
+    await this.removeWorktree(where)
+    await mkdir(this.worktreeRoot, { recursive: true })
+    await git(["worktree", "add", "--quiet", where, this.branch], { cwd: this.root })
   }
 
   async begin(tasks: readonly RoundTask[]): Promise<Map<string, TaskCheckout>> {
