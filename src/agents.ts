@@ -13,8 +13,11 @@ type PermissionValue = Action | Record<string, Action>
 type Permission = Record<string, PermissionValue>
 type AgentConfig = NonNullable<NonNullable<Config["agent"]>[string]>
 
+/** Tools of ours for our own agents only (each agent's frontmatter allows the ones it uses). */
+export const OWN_AGENT_TOOLS = ["shell"] as const
+
 export interface RegisterOptions {
-  /** Code tools (names) our own agents may use. */
+  /** Code tools (names); each of our agents allows in its frontmatter the ones its job needs. */
   codeTools: readonly string[]
   /** Whether the user's own agents are offered the code tools too. */
   codeToolsForAllAgents: boolean
@@ -29,9 +32,9 @@ export interface RegisterOptions {
  */
 export function registerAgents(cfg: Config, options: RegisterOptions): void {
   const handoffDenies: Permission = Object.fromEntries(Object.keys(HANDOFF_TOOLS).map((t) => [t, "deny"]))
-  const codeDenies: Permission = options.codeToolsForAllAgents
-    ? {}
-    : Object.fromEntries(options.codeTools.map((t) => [t, "deny"]))
+  const codeDenies: Permission = Object.fromEntries(
+    [...OWN_AGENT_TOOLS, ...(options.codeToolsForAllAgents ? [] : options.codeTools)].map((t) => [t, "deny"]),
+  )
   const base = asPermission(cfg.permission)
   // The engine starts our subagents itself; no agent's `task` tool may, which also keeps them out of its description.
   const userTask = base.task
@@ -45,13 +48,11 @@ export function registerAgents(cfg: Config, options: RegisterOptions): void {
   for (const id of AGENT_IDS) {
     const doc = readMarkdown(`agents/${id}.md`)
     const own = Object.entries(HANDOFF_TOOLS).find(([, owner]) => owner === id)?.[0]
-    const codeAccess: Permission = id === "commander" ? {} : Object.fromEntries(options.codeTools.map((t) => [t, "allow"]))
     const permission: Permission = {
       ...(doc.frontmatter.permission as Permission),
       // Always after the agent's own rules: the last matching rule wins.
       ...handoffDenies,
       ...(id === "commander" ? { task: "deny" } : {}),
-      ...codeAccess,
       ...(own ? { [own]: "allow" } : {}),
     }
     const settings = options.agents?.[id] ?? {}
@@ -90,7 +91,10 @@ export function registerAgents(cfg: Config, options: RegisterOptions): void {
 function mergeAgent(ours: AgentConfig, user: AgentConfig): AgentConfig {
   const merged: AgentConfig = { ...ours, ...user }
   if (user.permission) {
-    merged.permission = mergePermission(ours.permission as Permission, asPermission(user.permission)) as AgentConfig["permission"]
+    const rules = asPermission(user.permission)
+    // Our agents run commands through `shell`: a user's `bash` rules for them mean it too.
+    const shell: Permission = rules.bash !== undefined && rules.shell === undefined ? { shell: rules.bash } : {}
+    merged.permission = mergePermission(ours.permission as Permission, { ...rules, ...shell }) as AgentConfig["permission"]
   }
   return merged
 }

@@ -10,6 +10,7 @@ import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
 import { handoffTools } from "./opencode/tools.js"
 import { codeTools } from "./tools/code-tools.js"
+import { shellTool } from "./tools/shell.js"
 
 /** The native addon as the engine sees it, with the configured language servers. */
 function nativeAnalysis(servers: ServerSettings): CodeAnalysis {
@@ -40,7 +41,7 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
   const handoff = handoffTools({ client, sessions: openCodeSessions(client), handoffs, config, analysis, commandArguments })
 
   return {
-    tool: { ...handoff, ...code },
+    tool: { ...handoff, ...code, shell: shellTool() },
     async config(cfg) {
       registerAgents(cfg, {
         codeTools: Object.keys(code),

@@ -10,14 +10,14 @@ export const symbolArgs = {
     .string()
     .min(1)
     .optional()
-    .describe("Name to look up, e.g. createUser (for Class.method the last part is used)"),
+    .describe("Name, e.g. createUser"),
   file: tool.schema
     .string()
     .min(1)
     .optional()
-    .describe("File relative to the project directory: with line+column, the identifier there; with symbol, ranks results"),
-  line: tool.schema.number().int().min(1).optional().describe("1-based line of the identifier in file"),
-  column: tool.schema.number().int().min(1).optional().describe("1-based column (byte) of the identifier in file"),
+    .describe("Path relative to the project"),
+  line: tool.schema.number().int().min(1).optional().describe("1-based"),
+  column: tool.schema.number().int().min(1).optional().describe("1-based, in bytes"),
 };
 
 export interface SymbolArgs {

@@ -70,7 +70,11 @@ export function scriptedCoder(scenario: CoderScenario): Script {
       const work = scenario.work(order);
       if ("commands" in work && Array.isArray(work.commands)) {
         const commands = work.commands as string[];
-        return { toolCalls: commands.map((command) => ({ name: "bash", arguments: { command, description: "Apply the change" } })), ...delay };
+        // Whichever shell the request offers: ours (`shell`) or OpenCode's (`bash`).
+        const call = req.offers("shell")
+          ? (command: string) => ({ name: "shell", arguments: { command } })
+          : (command: string) => ({ name: "bash", arguments: { command, description: "Apply the change" } });
+        return { toolCalls: commands.map(call), ...delay };
       }
       const files = Object.entries(work as Record<string, string>);
       if (files.length === 0) return { text: "Nothing to do.", ...delay };

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { AGENT_IDS, HANDOFF_TOOLS, registerAgents } from "../../src/agents.js"
 
 type Rules = Record<string, unknown>
-const CODE_TOOLS = ["code_outline", "code_search"]
+const CODE_TOOLS = ["code_outline", "code_search", "code_map", "code_check", "code_definition", "code_references", "code_diagnostics"]
 
 function register(cfg: Record<string, unknown> = {}, codeToolsForAllAgents = false) {
   const config = cfg as Config
@@ -69,17 +69,48 @@ describe("agents.ts registerAgents", () => {
     }
   })
 
-  it("denies the code tools to the user's agents unless they opt in, and gives them to ours", () => {
+  it("denies the code tools to the user's agents unless they opt in, and gives each of ours the ones its job needs", () => {
     const cfg = register()
+    const offered: Record<string, string[]> = {
+      commander: [],
+      planner: ["code_map", "code_outline"],
+      worker: ["code_diagnostics"],
+      reviewer: ["code_definition", "code_references"],
+    }
     for (const t of CODE_TOOLS) {
       expect(cfg.permission[t]).toBe("deny")
-      expect(resolve(cfg.agent.worker!.permission, t)).toBe("allow")
-      expect(resolve(cfg.agent.planner!.permission, t)).toBe("allow")
-      expect(resolve(cfg.agent.commander!.permission, t)).toBe("deny")
+      for (const id of AGENT_IDS) expect(resolve(cfg.agent[id]!.permission, t), `${id} → ${t}`).toBe(offered[id]!.includes(t) ? "allow" : "deny")
     }
     const optedIn = register({}, true)
     for (const t of CODE_TOOLS) expect(optedIn.permission[t]).toBeUndefined()
     expect(optedIn.permission.orchestrate).toBe("deny")
+    expect(resolve(optedIn.agent.worker!.permission, "code_search")).toBe("deny")
+  })
+
+  it("runs our subagents' commands through shell, not OpenCode's bash, and keeps shell from the user's agents", () => {
+    for (const optIn of [false, true]) expect(register({}, optIn).permission.shell).toBe("deny")
+    const cfg = register()
+    for (const id of AGENT_IDS) expect(resolve(cfg.agent[id]!.permission, "bash"), id).toBe("deny")
+    expect(resolve(cfg.agent.worker!.permission, "shell")).toBe("allow")
+    expect(resolve(cfg.agent.reviewer!.permission, "shell")).toBe("allow")
+    expect(resolve(cfg.agent.commander!.permission, "shell")).toBe("deny")
+    const planner = cfg.agent.planner!.permission.shell as Record<string, string>
+    expect(planner["*"]).toBe("deny")
+    expect(planner["git log*"]).toBe("allow")
+    expect(Object.entries(planner).filter(([, action]) => action === "allow").map(([p]) => p)).not.toContain("*")
+    // Writing options of allowed read-only commands come after the allows: the last matching rule wins.
+    const keys = Object.keys(planner)
+    for (const writing of ["* -delete*", "* -exec*", "* --output*"]) {
+      expect(planner[writing]).toBe("deny")
+      expect(keys.indexOf(writing)).toBeGreaterThan(keys.indexOf("find *"))
+    }
+  })
+
+  it("applies a user's bash rules for one of our agents to its shell", () => {
+    const rules = { "*": "deny", "npm test": "allow" }
+    const cfg = register({ agent: { reviewer: { permission: { bash: rules } }, worker: { permission: { bash: "ask", shell: "allow" } } } })
+    expect(cfg.agent.reviewer!.permission.shell).toEqual(rules)
+    expect(cfg.agent.worker!.permission.shell).toBe("allow")
   })
 
   it("keeps a user's top-level permission string as a catch-all before our denies", () => {
@@ -89,8 +120,8 @@ describe("agents.ts registerAgents", () => {
       ["orchestrate", "deny"],
       ["submit_plan", "deny"],
       ["submit_verdict", "deny"],
-      ["code_outline", "deny"],
-      ["code_search", "deny"],
+      ["shell", "deny"],
+      ...CODE_TOOLS.map((t) => [t, "deny"]),
       ["task", { planner: "deny", worker: "deny", reviewer: "deny" }],
     ])
   })
@@ -124,7 +155,8 @@ describe("agents.ts registerAgents", () => {
     expect(worker.mode).toBe("subagent")
     expect(String(worker.description)).toMatch(/work order/)
     expect(worker.permission.bash).toBe("deny")
-    expect(worker.permission["*"]).toBe("allow")
+    expect(worker.permission.shell).toBe("deny")
+    expect(resolve(worker.permission, "edit")).toBe("allow")
     expect(resolve(worker.permission, "submit_plan")).toBe("deny")
     expect(resolve(worker.permission, "task")).toBe("deny")
     expect(resolve(worker.permission, "bash")).toBe("deny")

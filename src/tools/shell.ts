@@ -1,0 +1,32 @@
+// `shell` for our subagents: a shell with a short schema, in place of OpenCode's
+// `bash`, whose description (about 1,250 tokens, mostly on committing and pull
+// requests) every request of every agent offered it pays for.
+
+import { type ToolDefinition, tool } from "@opencode-ai/plugin";
+import { runCommand } from "../workspace/shell.js";
+import { commandPatterns } from "./command-patterns.js";
+import { description } from "./shared.js";
+
+const DEFAULT_TIMEOUT_SEC = 120;
+const MAX_TIMEOUT_SEC = 600;
+
+export function shellTool(): ToolDefinition {
+  return tool({
+    description: description("shell"),
+    args: {
+      command: tool.schema.string().min(1).max(10_000),
+      timeout: tool.schema.number().int().min(1).max(MAX_TIMEOUT_SEC).optional().describe(`Seconds (default ${DEFAULT_TIMEOUT_SEC})`),
+    },
+    async execute(args, ctx) {
+      const patterns = commandPatterns(args.command);
+      if (patterns.length === 0) throw new Error("shell: the command is empty");
+      // The agent's `shell` rules (e.g. the planner's read-only commands) decide; a denied command throws.
+      await ctx.ask({ permission: "shell", patterns, always: patterns, metadata: { command: args.command } });
+      ctx.metadata({ title: args.command });
+      const timeoutSec = args.timeout ?? DEFAULT_TIMEOUT_SEC;
+      const result = await runCommand(args.command, { cwd: ctx.directory, timeoutMs: timeoutSec * 1000, signal: ctx.abort });
+      const output = result.output.replace(/^\n+|\s+$/g, "");
+      return `exit ${result.exitCode}${output ? `\n${output}` : ""}`;
+    },
+  });
+}
