@@ -155,6 +155,9 @@ interface E2eRun {
   /** First worker request start → last task-review request end (ours); = work span for the task tool. */
   tasksSpanMs: number
   requests: number
+  /** Ours: model requests on the serial path (commander, planner, final review) and of the 4 tasks (workers, task reviews). */
+  serialRequests?: number
+  taskRequests?: number
   note?: string
 }
 
@@ -163,6 +166,8 @@ function spans(log: LogEntry[], isWork: (e: LogEntry) => boolean, isTaskReview: 
   const span = (es: LogEntry[]) => (es.length ? Math.max(...es.map((e) => e.endedAt)) - Math.min(...es.map((e) => e.startedAt)) : NaN)
   return { modelSpanMs: span(work), workSpanMs: span(work.filter(isWork)), tasksSpanMs: span(work.filter((e) => isWork(e) || isTaskReview(e))) }
 }
+
+const isTaskRequest = (e: LogEntry): boolean => roleOf(e) === "worker" || (roleOf(e) === "reviewer" && /^# T\d · /m.test(e.firstUserText))
 
 async function ours(concurrency: number): Promise<E2eRun> {
   const server = await startModelServer(
@@ -182,8 +187,10 @@ async function ours(concurrency: number): Promise<E2eRun> {
       variant: `ours c=${concurrency}`,
       ok,
       processMs: res.durationMs,
-      ...spans(server.log, (e) => roleOf(e) === "worker", (e) => roleOf(e) === "reviewer" && /^# T\d · /m.test(e.firstUserText)),
+      ...spans(server.log, (e) => roleOf(e) === "worker", isTaskRequest),
       requests: server.work().length,
+      taskRequests: server.work().filter(isTaskRequest).length,
+      serialRequests: server.work().filter((e) => !isTaskRequest(e)).length,
       ...(ok ? {} : { note: `exit ${res.code}; ${text.slice(0, 200)} ${res.stderr.slice(-300)}` }),
     }
   } finally {
@@ -272,7 +279,11 @@ async function e2eBench() {
     oursC4OverTaskToolProcess: ratio(c4?.medianProcessMs, tt?.medianProcessMs),
     oursC4OverTaskToolWorkSpan: ratio(c4?.medianWorkSpanMs, tt?.medianWorkSpanMs),
   }
-  return { replyMs: REPLY_MS, runs, summary, ratios }
+  // Amdahl: with no overhead at all, c=1 takes S + 4T and c=4 takes S + T, S = the serial replies, T = one task's replies.
+  const serial = median(runs.filter((r) => r.ok && r.serialRequests !== undefined).map((r) => r.serialRequests!))
+  const perTask = median(runs.filter((r) => r.ok && r.taskRequests !== undefined).map((r) => r.taskRequests!)) / 4
+  const bound = { serialReplies: serial, repliesPerTask: perTask, c1OverC4: round((serial + 4 * perTask) / (serial + perTask), 2) }
+  return { replyMs: REPLY_MS, runs, summary, ratios, bound }
 }
 
 // ------------------------------------------------------------------ main
@@ -335,6 +346,11 @@ async function main(): Promise<void> {
       "",
       `- c=1 ÷ c=4 (target ≥ 3.6×): process ${e2e.ratios.c1OverC4Process}×, model span ${e2e.ratios.c1OverC4ModelSpan}×, work span ${e2e.ratios.c1OverC4WorkSpan}×, tasks span ${e2e.ratios.c1OverC4TasksSpan}×`,
       `- ours c=4 ÷ task tool: process ${e2e.ratios.oursC4OverTaskToolProcess}×, work span ${e2e.ratios.oursC4OverTaskToolWorkSpan}×`,
+      ...(e2e.bound
+        ? [
+            `- Bound for the whole mission with zero overhead (Amdahl): ${e2e.bound.serialReplies} replies are serial (commander, planner, final review) and each task takes ${e2e.bound.repliesPerTask} (worker, review), so c=1 ÷ c=4 ≤ (${e2e.bound.serialReplies} + 4 × ${e2e.bound.repliesPerTask}) ÷ (${e2e.bound.serialReplies} + ${e2e.bound.repliesPerTask}) = ${e2e.bound.c1OverC4}×; the tasks span is what concurrency can speed up.`,
+          ]
+        : []),
       "",
     )
   }
