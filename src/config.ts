@@ -68,6 +68,13 @@ export const Options = z
         python: LanguageServerSetting.optional(),
         go: LanguageServerSetting.optional(),
         rust: LanguageServerSetting.optional(),
+        idleSec: z
+          .number()
+          .int()
+          .min(0)
+          .max(3600)
+          .optional()
+          .describe("Seconds a language server keeps running after its last check, so the next check skips its start (default 300; 0: a fresh server for every check)"),
       })
       .strict()
       .default({})

@@ -6,6 +6,7 @@ import { compactionContext } from "./mission/live.js"
 import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
 import type { ServerSettings } from "./native/language-servers.js"
 import { typeErrors } from "./native/type-check.js"
+import { closeWarmServers } from "./native/warm-servers.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
 import { handoffTools } from "./opencode/tools.js"
@@ -21,7 +22,8 @@ function nativeAnalysis(servers: ServerSettings): CodeAnalysis {
     },
     checkSyntax: (root, files) => checkSyntax(root, files),
     repoMap: (root, options) => repoMap(root, options),
-    typeErrors: (root, files, timeoutMs) => typeErrors(root, files, timeoutMs, servers),
+    typeErrors: (root, files, timeoutMs, serverRoot) => typeErrors(root, files, timeoutMs, servers, serverRoot),
+    closeServers: closeWarmServers,
   }
 }
 

@@ -26,8 +26,11 @@ export interface CodeAnalysis {
   status(): { available: true } | { available: false; reason: string }
   checkSyntax(root: string, files: string[]): Promise<SyntaxReport>
   repoMap(root: string, options: { budgetTokens: number; focus: string[] }): Promise<string>
-  /** Type errors of `files` from a real language server; `skipped` says why none could run. */
-  typeErrors(root: string, files: string[], timeoutMs: number): Promise<TypeCheck>
+  /** Type errors of `files` from a real language server; `skipped` says why none could run.
+   * `serverRoot`: a directory above `root` where one warm server may check several checkouts. */
+  typeErrors(root: string, files: string[], timeoutMs: number, serverRoot?: string): Promise<TypeCheck>
+  /** Shuts the warm language servers down (a mission ended). */
+  closeServers?(): Promise<void>
 }
 
 export interface TypeCheck {

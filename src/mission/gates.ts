@@ -68,18 +68,29 @@ async function typeGate(m: Mission, directory: string, files: readonly string[])
   const present = files.filter((f) => existsSync(path.join(directory, f)))
   if (present.length === 0) return undefined
   const timeoutMs = typeCheck.timeoutSec * 1000
-  const after = await analysis.typeErrors(directory, present, timeoutMs)
+  // One warm server for the task's checkout and the integration checkout (and later tasks').
+  const serverRoot = commonDirectory(directory, m.workspace.integrationDir)
+  const after = await analysis.typeErrors(directory, present, timeoutMs, serverRoot)
   for (const why of after.skipped) note(why)
   if (after.errors.length === 0) return undefined
   const base = m.workspace.integrationDir
   const existed = present.filter((f) => existsSync(path.join(base, f)))
-  const before = existed.length ? await analysis.typeErrors(base, existed, timeoutMs) : { errors: [], skipped: [] }
+  const before = existed.length ? await analysis.typeErrors(base, existed, timeoutMs, serverRoot) : { errors: [], skipped: [] }
   const key = (e: { file: string; code?: string; message: string }) => `${e.file}\0${e.code ?? ""}\0${e.message}`
   const known = new Set(before.errors.map(key))
   const fresh = after.errors.filter((e) => !known.has(key(e)))
   if (fresh.length === 0) return undefined
   const lines = fresh.map((e) => `- ${e.file}:${e.line}:${e.column}: ${e.message}${e.code ? ` (${e.code})` : ""}`)
   return `The change introduces type errors (reported by the language server):\n\n${lines.join("\n")}`
+}
+
+/** The deepest directory containing both `a` and `b`. */
+function commonDirectory(a: string, b: string): string {
+  const left = path.resolve(a).split(path.sep)
+  const right = path.resolve(b).split(path.sep)
+  let same = 0
+  while (same < left.length && same < right.length && left[same] === right[same]) same++
+  return left.slice(0, same).join(path.sep) || path.sep
 }
 
 /** The syntax errors of the changed files as feedback, or undefined when they parse (or cannot be checked). */

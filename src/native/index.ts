@@ -9,6 +9,8 @@ import type {
   ImportsReport,
   Language,
   LanguagesInfo,
+  LspCheckReport,
+  LspStartReport,
   NativeErrorCode,
   OutlineReport,
   QueryReport,
@@ -88,6 +90,9 @@ type AsyncExport =
   | "importsAsync"
   | "repoMapAsync"
   | "diagnosticsAsync"
+  | "lspStartAsync"
+  | "lspCheckAsync"
+  | "lspCloseAsync"
   | "definitionAsync"
   | "referencesAsync";
 
@@ -210,4 +215,51 @@ export interface DiagnosticsOptions {
  * in `server.error`; bad paths reject with E_OUTSIDE_ROOT / E_IO. */
 export function diagnostics(root: string, files: string[], options: DiagnosticsOptions): Promise<DiagnosticsReport> {
   return call("diagnosticsAsync", { root, files, ...options });
+}
+
+export interface LspStartOptions {
+  /** The language server: program and arguments. */
+  command: string[];
+  /** LSP language id for every file (default: from each extension). */
+  languageId?: string;
+  /** Limit for `initialize` (default 30,000; max 300,000). */
+  timeoutMs?: number;
+  initializationOptions?: unknown;
+  /** Cap on messages from the server per check (default 20,000). */
+  maxMessages?: number;
+}
+
+export interface LspCheckOptions {
+  /** Limit of this check (default 30,000; max 300,000). */
+  timeoutMs?: number;
+  /** Quiet time after the last report once every file reported (default 300). */
+  settleMs?: number;
+}
+
+/** Starts a language server in `root` that stays running for `lspCheck`
+ * calls until `lspClose` (or the addon's environment ends). Most callers
+ * want `warmDiagnostics` (warm-servers.ts), which manages these. */
+export function lspStart(root: string, options: LspStartOptions): Promise<LspStartReport> {
+  return call("lspStartAsync", { root, ...options });
+}
+
+/** Diagnostics of `files` (relative to the session's root) from a started
+ * server: changed files are re-sent, unchanged ones may be answered from
+ * earlier reports. `alive: false` when the server died. */
+export function lspCheck(id: number, files: string[], options: LspCheckOptions = {}): Promise<LspCheckReport> {
+  return call("lspCheckAsync", { id, files, ...options });
+}
+
+/** Shuts a started server down (its process group killed); false when it was not running. */
+export async function lspClose(id: number): Promise<boolean> {
+  return (await call<{ closed: boolean }>("lspCloseAsync", { id })).closed;
+}
+
+/** Kills every server this environment started, synchronously (for exit
+ * handlers); returns how many. Does nothing when the addon is missing. */
+export function lspCloseAllNow(): number {
+  const loaded = load();
+  if (!loaded.ok) return 0;
+  const parsed = JSON.parse(loaded.binding.lspCloseAll("{}")) as { closed: number };
+  return parsed.closed;
 }

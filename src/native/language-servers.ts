@@ -17,8 +17,8 @@ export const SERVER_LANGUAGES = {
 } as const
 export type ServerLanguage = keyof typeof SERVER_LANGUAGES
 
-/** The user's settings per language (config key `languageServers`). */
-export type ServerSettings = Partial<Record<ServerLanguage, { command?: string[]; enabled?: boolean }>>
+/** The user's settings per language, and how long an idle server is kept (config key `languageServers`). */
+export type ServerSettings = Partial<Record<ServerLanguage, { command?: string[]; enabled?: boolean }>> & { idleSec?: number }
 
 /** Used when the config names no command: only TypeScript/JavaScript has one. */
 const DEFAULT_COMMANDS: Partial<Record<ServerLanguage, string[]>> = {

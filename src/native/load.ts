@@ -31,6 +31,14 @@ export interface Binding {
   languagesAsync: Async;
   diagnostics: Sync;
   diagnosticsAsync: Async;
+  lspStart: Sync;
+  lspStartAsync: Async;
+  lspCheck: Sync;
+  lspCheckAsync: Async;
+  lspClose: Sync;
+  lspCloseAsync: Async;
+  lspCloseAll: Sync;
+  lspCloseAllAsync: Async;
   definition: Sync;
   definitionAsync: Async;
   references: Sync;
@@ -54,6 +62,14 @@ const EXPORTS: readonly (keyof Binding)[] = [
   "languagesAsync",
   "diagnostics",
   "diagnosticsAsync",
+  "lspStart",
+  "lspStartAsync",
+  "lspCheck",
+  "lspCheckAsync",
+  "lspClose",
+  "lspCloseAsync",
+  "lspCloseAll",
+  "lspCloseAllAsync",
   "definition",
   "definitionAsync",
   "references",

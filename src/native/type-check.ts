@@ -1,9 +1,21 @@
+import path from "node:path"
 import type { TypeCheck } from "../mission/context.js"
 import { type LanguageServer, type ServerSettings, serverFor } from "./language-servers.js"
-import { diagnostics } from "./index.js"
+import { idleMs, warmDiagnostics } from "./warm-servers.js"
 
-/** Type errors of `files` (relative to `root`), one language-server session per server needed. */
-export async function typeErrors(root: string, files: string[], timeoutMs: number, servers: ServerSettings = {}): Promise<TypeCheck> {
+/**
+ * Type errors of `files` (relative to `root`), from one warm language server
+ * per server command. `serverRoot` (default `root`) is where that server
+ * runs: a directory above several checkouts lets one server check all of
+ * them (typescript-language-server finds each file's tsconfig by walking up).
+ */
+export async function typeErrors(
+  root: string,
+  files: string[],
+  timeoutMs: number,
+  servers: ServerSettings = {},
+  serverRoot: string = root,
+): Promise<TypeCheck> {
   const result: TypeCheck = { errors: [], skipped: [] }
   const groups = new Map<string, { server: LanguageServer; files: string[] }>()
   for (const file of files) {
@@ -17,16 +29,18 @@ export async function typeErrors(root: string, files: string[], timeoutMs: numbe
     group.files.push(file)
     groups.set(key, group)
   }
+  const toServer = (file: string) => path.relative(serverRoot, path.resolve(root, file))
+  const fromServer = (file: string) => path.relative(root, path.resolve(serverRoot, file))
   for (const { server, files: group } of groups.values()) {
-    const report = await diagnostics(root, group, { command: server.command, timeoutMs, settleMs: 500 })
-    if (!report.server.started || report.timedOut) {
+    const report = await warmDiagnostics(serverRoot, group.map(toServer), { command: server.command, timeoutMs, settleMs: 500, idleMs: idleMs(servers) })
+    if (!report.server.started || report.timedOut || report.server.error) {
       result.skipped.push(`${server.name} gave no answer: ${report.server.error ?? "timed out"}`)
       continue
     }
     for (const f of report.files) {
       for (const d of f.diagnostics) {
         if (d.severity !== "error") continue
-        result.errors.push({ file: f.file, line: d.line, column: d.column, message: d.message, ...(d.code ? { code: d.code } : {}) })
+        result.errors.push({ file: fromServer(f.file), line: d.line, column: d.column, message: d.message, ...(d.code ? { code: d.code } : {}) })
       }
     }
   }

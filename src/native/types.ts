@@ -199,6 +199,33 @@ export interface DiagnosticsReport {
   timedOut: boolean;
 }
 
+/** `lspStart`: a warm language server, or why it did not start. */
+export interface LspStartReport {
+  /** Handle for `lspCheck`/`lspClose`; absent when the server did not start. */
+  id?: number;
+  /** The server's process id (it leads its own process group). */
+  pid?: number;
+  server: DiagnosticsReport["server"];
+  /** It never answered `initialize`. */
+  timedOut: boolean;
+  initializeMs: number;
+}
+
+/** `lspCheck`: diagnostics from a warm server. */
+export interface LspCheckReport {
+  /** The server still runs; false when it died (start another). */
+  alive: boolean;
+  error?: string;
+  files: FileDiagnostics[];
+  timedOut: boolean;
+  /** Call → diagnostics complete (settle time included); ~0 when answered from earlier reports. */
+  diagnosticsMs: number;
+  /** Documents opened for the first time, re-opened (changed, or to get a fresh report), closed. */
+  opened: number;
+  reopened: number;
+  closed: number;
+}
+
 /** Codes of errors raised by the addon, plus E_NATIVE_MISSING from the loader. */
 export type NativeErrorCode =
   | "E_NATIVE_MISSING"

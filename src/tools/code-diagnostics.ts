@@ -1,9 +1,9 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
-import { diagnostics } from "../native/index.js";
 import { type LanguageServer, type ServerSettings, serverFor } from "../native/language-servers.js";
+import { idleMs, warmDiagnostics } from "../native/warm-servers.js";
 import { description, native, plural } from "./shared.js";
 
-/** Session limit for one call: a cold tsserver on a large project is slow. */
+/** Limit of a server's start, and again of one check: a cold tsserver on a large project is slow. */
 const TIMEOUT_MS = 60_000;
 /** typescript-language-server publishes syntax, then semantic, then
  * suggestion diagnostics (debounced 50 ms): wait for the later rounds. */
@@ -38,7 +38,7 @@ export function codeDiagnosticsTool(servers: ServerSettings = {}): ToolDefinitio
       let problems = 0;
       for (const { server, files } of groups.values()) {
         const report = await native("code_diagnostics", () =>
-          diagnostics(ctx.directory, files, { command: server.command, timeoutMs: TIMEOUT_MS, settleMs: SETTLE_MS }),
+          warmDiagnostics(ctx.directory, files, { command: server.command, timeoutMs: TIMEOUT_MS, settleMs: SETTLE_MS, idleMs: idleMs(servers) }),
         );
         if (report.server.error) notes.push(`${server.name}: ${report.server.error}`);
         for (const file of report.files) {

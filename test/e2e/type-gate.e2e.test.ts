@@ -1,12 +1,40 @@
-// The type-check gate with a real language server (typescript-language-server), through the real opencode binary.
+// The type-check gate with a real language server (typescript-language-server), through the real opencode binary,
+// and with a broken one: the mission still seals, says why the gate was skipped, and leaves no server process.
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startModelServer } from "../support/model-server.js";
-import { makeProject } from "../support/opencode.js";
+import { makeProject, REPO_ROOT } from "../support/opencode.js";
 import { scriptedCoder } from "../support/scripted-coder.js";
-import { debugDump, readMission, runTask, sessionsOf } from "./mission-helpers.js";
+import { debugDump, finalText, readMission, runTask, sessionsOf } from "./mission-helpers.js";
 
 const AREA_WRONG = "export function area(r: number): number {\n  return `${Math.PI * r * r}`\n}\n";
 const AREA_RIGHT = "export function area(r: number): number {\n  return Math.PI * r * r\n}\n";
+
+/** The crate's fake language server: `exit` dies at once (status 3), `silent` never answers. */
+const FAKE_LSP = join(REPO_ROOT, "crates/analysis/tests/fixtures/fake-lsp.cjs");
+
+/** Command lines of running processes that mention `needle` (this `ps` excluded). */
+function processesWith(needle: string): string[] {
+  const out = execFileSync("ps", ["-eo", "pid=,args="], { encoding: "utf8" });
+  return out.split("\n").filter((l) => l.includes(needle) && !/\bps -eo\b/.test(l));
+}
+
+const AREA_PLAN = {
+  summary: "Add area().",
+  tasks: [
+    {
+      id: "T1",
+      title: "Add area()",
+      description: "Create src/area.ts exporting area(r: number): number, the area of a circle.",
+      files: ["src/area.ts"],
+      dependsOn: [],
+      acceptance: ["area(r) returns a number"],
+      verify: ["test -f src/area.ts"],
+    },
+  ],
+  verify: ["test -f src/area.ts"],
+};
 
 describe("type-check gate in real OpenCode", () => {
   it(
@@ -48,6 +76,43 @@ describe("type-check gate in real OpenCode", () => {
       expect(retry).toMatch(/src\/area\.ts:2:\d+: Type 'string' is not assignable to type 'number'\. \(2322\)/);
       expect(sessionsOf(server, "reviewer").filter((r) => r.firstUserText.includes("# T1 · "))).toHaveLength(1);
       expect(project.read("src/area.ts")).toBe(AREA_RIGHT);
+    },
+    240_000,
+  );
+
+  it.each([
+    { broken: "a server that exits at once", mode: "exit", why: /exited during initialize \(exit status: 3\).*bad config/ },
+    { broken: "a server that never answers", mode: "silent", why: /did not answer initialize within 5000 ms/ },
+  ])(
+    "with $broken the mission still seals, notes why the gate was skipped, and leaves no server process",
+    async ({ mode, why }) => {
+      const server = await startModelServer(
+        scriptedCoder({
+          plan: () => AREA_PLAN,
+          work: () => ({ "src/area.ts": AREA_RIGHT }),
+          review: () => ({ verdict: "pass", summary: "ok", issues: [], evidence: [{ command: "test -f src/area.ts", exitCode: 0 }] }),
+        }),
+      );
+      const project = makeProject({
+        git: true,
+        files: { "package.json": '{ "name": "geo", "type": "module" }\n', "src/index.ts": "export const name = 'geo'\n" },
+      });
+      project.write(
+        ".opencode/orchestrator.jsonc",
+        JSON.stringify({ typeCheck: { timeoutSec: 5 }, languageServers: { typescript: { command: ["node", FAKE_LSP, mode] } } }),
+      );
+      const res = await runTask(project, server, "Add area().");
+      debugDump(server, res);
+      const { state } = readMission(project);
+      const notes = (state as typeof state & { notes: string[] }).notes;
+      expect(state.status, `${state.reason} ${notes.join("; ")}`).toBe("sealed");
+      expect(state.tasks[0]!.attempts.map((a) => a.outcome)).toEqual(["passed"]);
+      const skipped = notes.find((n) => n.startsWith("type-check gate skipped: "));
+      expect(skipped, notes.join("; ")).toMatch(why);
+      expect(finalText(res)).toContain(skipped);
+      expect(project.read("src/area.ts")).toBe(AREA_RIGHT);
+      // OpenCode has exited; neither it nor the mission's end left the server running.
+      expect(processesWith(FAKE_LSP)).toEqual([]);
     },
     240_000,
   );

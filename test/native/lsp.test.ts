@@ -1,7 +1,7 @@
 // The LSP diagnostics export through the built addon: the real
-// typescript-language-server, a fake server for the failure paths, the
-// agent tool, and no child process left behind.
-import { execFileSync } from "node:child_process";
+// typescript-language-server, a fake server for the failure paths, warm
+// servers kept across calls, the agent tool, and no process left behind.
+import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnostics, NativeError } from "../../src/native/index.js";
 import { codeTools } from "../../src/tools/code-tools.js";
 import { findBinary } from "../../src/native/language-servers.js";
+import { closeWarmServers, warmDiagnostics, warmServerCount } from "../../src/native/warm-servers.js";
 import { toolContext } from "./fixture.js";
 
 const repo = resolve(import.meta.dirname, "../..");
@@ -100,6 +101,104 @@ describe("code_diagnostics tool", () => {
     const text = await tool.execute({ files: ["src/bad.ts", "src/x.py"] } as never, context(root));
     expect(text).toContain("src/bad.ts:2:7: error: Type 'string' is not assignable to type 'number'. [typescript 2322]");
     expect(text).toContain("src/x.py: no language server for python: set languageServers.python.command");
+    // The server stays warm for the next call until closed.
+    expect(warmServerCount()).toBe(1);
+    await closeWarmServers();
     expect(children()).toEqual([]);
+  });
+});
+
+/** Processes of the group `pgid` leads (a server and what it started). */
+function group(pgid: number | undefined): string[] {
+  if (pgid === undefined) return [];
+  try {
+    return execFileSync("ps", ["-o", "pid=", "-g", String(pgid)], { encoding: "utf8" }).split("\n").filter((l) => l.trim());
+  } catch {
+    return []; // ps exits 1 when nothing matched
+  }
+}
+
+async function gone(pgid: number | undefined): Promise<boolean> {
+  for (let i = 0; i < 100 && group(pgid).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+  return group(pgid).length === 0;
+}
+
+describe("warm language servers", () => {
+  const warm = { command: [tsls, "--stdio"], timeoutMs: 60_000, settleMs: 500, idleMs: 60_000 };
+
+  it("a second check of a changed file on the same server returns the new error", { timeout: 120_000 }, async () => {
+    writeFileSync(join(root, "src/warm.ts"), "export const w: number = 1;\n");
+    const first = await warmDiagnostics(root, ["src/warm.ts"], warm);
+    expect(first.server.error).toBeUndefined();
+    expect(first.files[0]).toMatchObject({ reported: true, diagnostics: [] });
+    expect(first.warm.started).toBe(true);
+    const pid = first.warm.pid;
+    expect(pid).toBeGreaterThan(0);
+
+    writeFileSync(join(root, "src/warm.ts"), "export const w: number = 'two';\n");
+    const second = await warmDiagnostics(root, ["src/warm.ts"], warm);
+    expect(second.warm).toMatchObject({ started: false, restarted: false, pid });
+    expect(second.files[0]?.diagnostics.find((d) => d.severity === "error")).toMatchObject({ line: 1, code: "2322" });
+    expect(second.warm.totalMs).toBeLessThan(first.warm.totalMs);
+
+    // Fixed again: the report comes although the file is clean again.
+    writeFileSync(join(root, "src/warm.ts"), "export const w: number = 2;\n");
+    const third = await warmDiagnostics(root, ["src/warm.ts"], warm);
+    expect(third.warm.pid).toBe(pid);
+    expect(third.timedOut).toBe(false);
+    expect(third.files[0]).toMatchObject({ reported: true, diagnostics: [] });
+
+    await closeWarmServers();
+    expect(warmServerCount()).toBe(0);
+    expect(await gone(pid)).toBe(true);
+    expect(children()).toEqual([]);
+  });
+
+  it("starts a server that died once more, and closeWarmServers leaves no process", { timeout: 120_000 }, async () => {
+    const first = await warmDiagnostics(root, ["src/bad.ts"], warm);
+    const pid = first.warm.pid;
+    expect(first.files[0]?.diagnostics.some((d) => d.code === "2322")).toBe(true);
+    process.kill(-(pid as number), "SIGKILL");
+    expect(await gone(pid)).toBe(true);
+    const second = await warmDiagnostics(root, ["src/bad.ts"], warm);
+    expect(second.warm).toMatchObject({ started: true, restarted: true });
+    expect(second.warm.pid).not.toBe(pid);
+    expect(second.files[0]?.diagnostics.some((d) => d.code === "2322")).toBe(true);
+
+    // A check in flight when the servers are closed ends at once.
+    const pending = warmDiagnostics(root, ["src/good.ts"], { ...warm, settleMs: 5_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    await closeWarmServers();
+    const cut = await pending;
+    expect(cut.server.error).toBeDefined();
+    expect(await gone(second.warm.pid)).toBe(true);
+    expect(children()).toEqual([]);
+  });
+
+  it("reports a server that cannot start and keeps nothing", async () => {
+    const missing = await warmDiagnostics(root, ["src/bad.ts"], { ...warm, command: ["/no/such/server"] });
+    expect(missing.server).toMatchObject({ started: false });
+    expect(missing.server.error).toMatch(/cannot start "\/no\/such\/server"/);
+    const exits = await warmDiagnostics(root, ["src/bad.ts"], { ...warm, command: ["node", fake, "exit"] });
+    expect(exits.server.error).toMatch(/exited during initialize .*bad config/s);
+    expect(warmServerCount()).toBe(0);
+    expect(children()).toEqual([]);
+  });
+
+  it("a process that exits or is killed leaves no server behind", { timeout: 60_000 }, async () => {
+    const addon = join(repo, "native/analysis.linux-x64-gnu.node");
+    const script = `
+      const a = require(${JSON.stringify(addon)});
+      a.lspStartAsync(JSON.stringify({ root: ${JSON.stringify(root)}, command: ${JSON.stringify([tsls, "--stdio"])} }))
+        .then((r) => { console.log(JSON.parse(r).pid); if (process.argv[1] === "exit") process.exit(0); else setInterval(() => {}, 1000); });`;
+    for (const how of ["exit", "sigkill"]) {
+      const child = spawn(process.execPath, ["-e", script, how], { stdio: ["ignore", "pipe", "inherit"] });
+      const pid = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(String(d).trim()))));
+      expect(pid, how).toBeGreaterThan(0);
+      if (how === "sigkill") child.kill("SIGKILL");
+      await new Promise((r) => child.once("exit", r));
+      // exit: the addon's environment cleanup hook; SIGKILL: the server's stdin closes and it exits.
+      expect(await gone(pid), how).toBe(true);
+    }
   });
 });

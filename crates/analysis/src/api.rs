@@ -30,6 +30,10 @@ pub const EXPORTS: &[(&str, Handler)] = &[
     ("definition", crate::symbols::definition_json),
     ("references", crate::symbols::references_json),
     ("diagnostics", diagnostics),
+    ("lspStart", lsp_start),
+    ("lspCheck", lsp_check),
+    ("lspClose", lsp_close),
+    ("lspCloseAll", lsp_close_all),
     ("debugPanic", debug_panic),
 ];
 
@@ -322,6 +326,30 @@ pub fn languages(_json: &str) -> Result<String> {
 pub fn diagnostics(json: &str) -> Result<String> {
     let req: crate::lsp::DiagnosticsRequest = request(json)?;
     respond(&crate::lsp::diagnostics(&req)?)
+}
+
+/// A warm language server (see `lsp::warm`): `{root, command, languageId?,
+/// timeoutMs?, initializationOptions?, maxMessages?}` → `{id?, pid?, server,
+/// timedOut, initializeMs}`.
+pub fn lsp_start(json: &str) -> Result<String> {
+    respond(&crate::lsp::warm::start(&request(json)?)?)
+}
+
+/// `{id, files, timeoutMs?, settleMs?}` → `{alive, error?, files, timedOut,
+/// diagnosticsMs, opened, reopened, closed}`.
+pub fn lsp_check(json: &str) -> Result<String> {
+    respond(&crate::lsp::warm::check(&request(json)?)?)
+}
+
+/// `{id}` → `{closed}` (false: no such session).
+pub fn lsp_close(json: &str) -> Result<String> {
+    let req: crate::lsp::warm::CloseRequest = request(json)?;
+    respond(&serde_json::json!({ "closed": crate::lsp::warm::close(req.id) }))
+}
+
+/// `{}` → `{closed: n}`: kills every server the calling environment started.
+pub fn lsp_close_all(_json: &str) -> Result<String> {
+    respond(&serde_json::json!({ "closed": crate::lsp::warm::close_all_mine() }))
 }
 
 /// Panics on purpose: lets tests prove that a panic becomes a JS error and

@@ -11,15 +11,21 @@
 //! handler on the host's worker pool (`napi_create_async_work`) and returns a
 //! Promise. A returned error or a panic becomes a JavaScript `Error` with a
 //! `code` property; nothing unwinds across the C boundary.
+//!
+//! Each environment that loads the module (the main thread, a worker) gets
+//! an owner id: calls run as that owner (`lsp::warm::as_owner`), and an env
+//! cleanup hook kills the language servers it started when it is torn down.
 
 #![allow(non_camel_case_types)]
 
 use crate::api::{Handler, EXPORTS};
 use crate::error::{Error, ErrorCode, Result};
+use crate::lsp::warm;
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Once;
 
 // ---- raw declarations (node_api.h, js_native_api.h) -------------------------
@@ -35,6 +41,7 @@ type napi_callback = Option<unsafe extern "C" fn(napi_env, napi_callback_info) -
 type napi_async_execute_callback = Option<unsafe extern "C" fn(napi_env, *mut c_void)>;
 type napi_async_complete_callback =
     Option<unsafe extern "C" fn(napi_env, napi_status, *mut c_void)>;
+type napi_cleanup_hook = Option<unsafe extern "C" fn(*mut c_void)>;
 
 const NAPI_OK: napi_status = 0;
 const NAPI_CANCELLED: napi_status = 11;
@@ -113,6 +120,11 @@ extern "C" {
     ) -> napi_status;
     fn napi_queue_async_work(env: napi_env, work: napi_async_work) -> napi_status;
     fn napi_delete_async_work(env: napi_env, work: napi_async_work) -> napi_status;
+    fn napi_add_env_cleanup_hook(
+        env: napi_env,
+        fun: napi_cleanup_hook,
+        arg: *mut c_void,
+    ) -> napi_status;
 }
 
 // ---- small safe wrappers ------------------------------------------------------
@@ -196,8 +208,16 @@ fn throw(env: napi_env, error: &Error) {
     }
 }
 
-/// The handler attached to the function being called, and its argument.
-fn call_args(env: napi_env, info: napi_callback_info) -> Result<(Handler, String)> {
+/// What a JS function of this module calls: the handler, on behalf of the
+/// environment that created the function. One per export and environment,
+/// kept for the life of the process.
+struct Export {
+    handler: Handler,
+    owner: u64,
+}
+
+/// The export attached to the function being called, and its argument.
+fn call_args(env: napi_env, info: napi_callback_info) -> Result<(&'static Export, String)> {
     let mut argc = 1usize;
     let mut argv = [ptr::null_mut(); 1];
     let mut data = ptr::null_mut();
@@ -215,15 +235,15 @@ fn call_args(env: napi_env, info: napi_callback_info) -> Result<(Handler, String
         },
         "get_cb_info",
     )?;
-    // SAFETY: `data` is the handler pointer we attached in `export`.
-    let handler = unsafe { std::mem::transmute::<*mut c_void, Handler>(data) };
+    // SAFETY: `data` is the leaked `Export` attached in `export`; it is never freed.
+    let export = unsafe { &*(data as *const Export) };
     if argc < 1 {
         return Err(Error::new(
             ErrorCode::BadRequest,
             "expected one argument: a JSON request string",
         ));
     }
-    Ok((handler, rust_string(env, argv[0])?))
+    Ok((export, rust_string(env, argv[0])?))
 }
 
 thread_local! {
@@ -246,10 +266,12 @@ fn install_panic_hook() {
     });
 }
 
-/// Runs a handler, turning a panic into an error.
-fn guarded(handler: Handler, input: &str) -> Result<String> {
+/// Runs an export's handler as its owner, turning a panic into an error.
+fn guarded(export: &Export, input: &str) -> Result<String> {
     PANIC_AT.with(|slot| slot.borrow_mut().take());
-    catch_unwind(AssertUnwindSafe(|| handler(input))).unwrap_or_else(|panic| {
+    let handler = export.handler;
+    let run = || warm::as_owner(export.owner, || handler(input));
+    catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -290,8 +312,8 @@ unsafe fn settle(env: napi_env, outcome: std::thread::Result<Result<napi_value>>
 
 unsafe extern "C" fn call_sync(env: napi_env, info: napi_callback_info) -> napi_value {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
-        let (handler, input) = call_args(env, info)?;
-        let output = guarded(handler, &input)?;
+        let (export, input) = call_args(env, info)?;
+        let output = guarded(export, &input)?;
         js_string(env, &output)
     }));
     settle(env, outcome)
@@ -300,7 +322,7 @@ unsafe extern "C" fn call_sync(env: napi_env, info: napi_callback_info) -> napi_
 // ---- asynchronous calls -------------------------------------------------------
 
 struct AsyncCall {
-    handler: Handler,
+    export: &'static Export,
     input: String,
     output: Option<Result<String>>,
     deferred: napi_deferred,
@@ -312,7 +334,7 @@ unsafe extern "C" fn execute(_env: napi_env, data: *mut c_void) {
     // SAFETY: `data` is the `AsyncCall` boxed in `call_async`, which nobody
     // else touches until `complete` runs.
     let call = &mut *(data as *mut AsyncCall);
-    call.output = Some(guarded(call.handler, &call.input));
+    call.output = Some(guarded(call.export, &call.input));
 }
 
 /// Back on the JavaScript thread: settle the promise, free the work.
@@ -347,7 +369,7 @@ unsafe extern "C" fn call_async(env: napi_env, info: napi_callback_info) -> napi
             napi_create_promise(env, &mut deferred, &mut promise),
             "create_promise",
         )?;
-        let (handler, input) = match call_args(env, info) {
+        let (export, input) = match call_args(env, info) {
             Ok(args) => args,
             Err(error) => {
                 napi_reject_deferred(env, deferred, js_error(env, &error)?);
@@ -355,7 +377,7 @@ unsafe extern "C" fn call_async(env: napi_env, info: napi_callback_info) -> napi
             }
         };
         let call = Box::into_raw(Box::new(AsyncCall {
-            handler,
+            export,
             input,
             output: None,
             deferred,
@@ -398,13 +420,13 @@ fn export(
     exports: napi_value,
     name: &str,
     cb: napi_callback,
-    handler: Handler,
+    target: &'static Export,
 ) -> Result<()> {
     let cname =
         CString::new(name).map_err(|_| Error::new(ErrorCode::Io, "export name contains NUL"))?;
     let mut function = ptr::null_mut();
-    // SAFETY: the handler is a plain `fn` pointer, valid for the program's
-    // life; `call_args` turns it back into the same type.
+    // SAFETY: `target` lives for the program's life; `call_args` turns the
+    // pointer back into the same type.
     status(
         unsafe {
             napi_create_function(
@@ -412,7 +434,7 @@ fn export(
                 cname.as_ptr(),
                 name.len(),
                 cb,
-                handler as *mut c_void,
+                target as *const Export as *mut c_void,
                 &mut function,
             )
         },
@@ -425,6 +447,16 @@ fn export(
     )
 }
 
+/// Owner ids of environments; 0 is "not called through Node-API".
+static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
+
+/// Runs when an environment is torn down (process exit, worker end): its
+/// language servers are killed.
+unsafe extern "C" fn env_cleanup(arg: *mut c_void) {
+    let owner = arg as usize as u64;
+    let _ = catch_unwind(|| warm::close_all(Some(owner)));
+}
+
 /// Node-API entry point, looked up by the host when the `.node` file loads.
 ///
 /// # Safety
@@ -433,17 +465,22 @@ fn export(
 pub unsafe extern "C" fn napi_register_module_v1(env: napi_env, exports: napi_value) -> napi_value {
     let registered = catch_unwind(AssertUnwindSafe(|| -> Result<()> {
         install_panic_hook();
+        let owner = NEXT_OWNER.fetch_add(1, Ordering::Relaxed);
         for &(name, handler) in EXPORTS {
-            export(env, exports, name, Some(call_sync), handler)?;
+            let target: &'static Export = Box::leak(Box::new(Export { handler, owner }));
+            export(env, exports, name, Some(call_sync), target)?;
             export(
                 env,
                 exports,
                 &format!("{name}Async"),
                 Some(call_async),
-                handler,
+                target,
             )?;
         }
-        Ok(())
+        status(
+            napi_add_env_cleanup_hook(env, Some(env_cleanup), owner as usize as *mut c_void),
+            "add_env_cleanup_hook",
+        )
     }));
     match registered {
         Ok(Ok(())) => {}

@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Bounds on what a server may send in one session.
+/// Bounds on what a server may send in one session (a warm session: in one
+/// check, see [`Server::reset_counts`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// One message body.
@@ -60,8 +61,27 @@ enum Event {
     Closed(Option<String>),
 }
 
+/// Kills a server's process group from another thread (closing a session
+/// while a check runs), but never after the server was killed and reaped,
+/// when its id may belong to someone else.
+#[derive(Debug)]
+pub struct Killer {
+    pgid: u32,
+    finished: Mutex<bool>,
+}
+
+impl Killer {
+    pub fn kill(&self) {
+        let finished = self.finished.lock().unwrap_or_else(|e| e.into_inner());
+        if !*finished {
+            kill_group(self.pgid);
+        }
+    }
+}
+
 pub struct Server {
     child: Child,
+    killer: Arc<Killer>,
     to_server: Option<Sender<Vec<u8>>>,
     events: Receiver<Event>,
     stderr_tail: Arc<Mutex<Vec<u8>>>,
@@ -97,8 +117,13 @@ impl Server {
         let stdin = child.stdin.take();
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
+        let killer = Arc::new(Killer {
+            pgid: child.id(),
+            finished: Mutex::new(false),
+        });
         let server = Server {
             child,
+            killer,
             to_server: Some(to_server),
             events,
             stderr_tail: Arc::new(Mutex::new(Vec::new())),
@@ -149,6 +174,16 @@ impl Server {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    pub fn killer(&self) -> Arc<Killer> {
+        Arc::clone(&self.killer)
+    }
+
+    /// Starts counting messages and bytes against [`Limits`] afresh.
+    pub fn reset_counts(&mut self) {
+        self.messages = 0;
+        self.bytes = 0;
     }
 
     fn send(&self, message: &Value) {
@@ -289,6 +324,8 @@ impl Server {
     /// Kills the process group (SIGKILL) and reaps the server.
     pub fn kill(&mut self) {
         self.to_server = None;
+        let killer = Arc::clone(&self.killer);
+        let mut finished = killer.finished.lock().unwrap_or_else(|e| e.into_inner());
         if !self.group_killed {
             self.group_killed = true;
             kill_group(self.child.id());
@@ -299,6 +336,7 @@ impl Server {
                 self.reaped = Some(status);
             }
         }
+        *finished = true;
     }
 }
 
@@ -327,8 +365,10 @@ fn read_loop(stdout: impl Read, max_body: usize, events: SyncSender<Event>) {
     }
 }
 
+/// SIGKILL to the process group `pgid` leads (a [`Server`]'s pid). Only for
+/// a server that has not been reaped yet: after that the id may be reused.
 #[cfg(unix)]
-fn kill_group(pgid: u32) {
+pub fn kill_group(pgid: u32) {
     extern "C" {
         fn kill(pid: i32, sig: i32) -> i32;
     }
@@ -346,4 +386,4 @@ fn kill_group(pgid: u32) {
 }
 
 #[cfg(not(unix))]
-fn kill_group(_pgid: u32) {}
+pub fn kill_group(_pgid: u32) {}

@@ -1,22 +1,25 @@
 //! Diagnostics from a real language server over LSP (stdio).
 //!
 //! [`framing`] is the `Content-Length` base protocol, [`client`] the server
-//! process and its JSON-RPC connection, and [`diagnostics`] one session:
-//! `initialize` → `initialized` → `didOpen` per file → collect
+//! process and its JSON-RPC connection, [`session`] a server kept across
+//! checks (`initialize` → `initialized`; per check `didOpen`/re-open → collect
 //! `publishDiagnostics` until every file reported and the server has been
-//! quiet for `settleMs` (or the timeout) → `shutdown` → `exit` → kill the
-//! process group. A server that cannot start, dies, never answers or floods
-//! its output is reported in `server.error`, never a hang.
+//! quiet for `settleMs`; `shutdown` → `exit` → kill the process group), and
+//! [`warm`] the sessions the addon keeps by id for JavaScript. [`diagnostics`]
+//! is one session for one check. A server that cannot start, dies, never
+//! answers or floods its output is reported, never a hang.
 
 pub mod client;
 pub mod framing;
+pub mod session;
+pub mod warm;
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::Result;
 use crate::source::Root;
-use client::{Limits, Next, Server};
+use client::Limits;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use std::collections::HashMap;
+use serde_json::Value;
+use session::{Session, StartOptions, SHUTDOWN_GRACE};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -26,8 +29,6 @@ pub const DEFAULT_SETTLE_MS: u64 = 300;
 /// Files above this are refused (they would be sent whole in `didOpen`).
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub const MAX_FILES: usize = 500;
-/// Time allowed for `shutdown`/`exit` after the session, on top of the timeout.
-const SHUTDOWN_GRACE: Duration = Duration::from_millis(1500);
 const MAX_DIAGNOSTICS_PER_FILE: usize = 1000;
 
 #[derive(Debug, Deserialize)]
@@ -106,13 +107,6 @@ pub struct Diagnostic {
     pub code: Option<String>,
 }
 
-struct OpenFile {
-    rel: String,
-    abs: PathBuf,
-    text: String,
-    diagnostics: Option<Vec<Diagnostic>>,
-}
-
 /// The language id LSP expects for a file, from its extension.
 pub fn language_id(path: &str) -> &'static str {
     match Path::new(path).extension().and_then(|e| e.to_str()) {
@@ -128,252 +122,91 @@ pub fn language_id(path: &str) -> &'static str {
     }
 }
 
-/// Runs one diagnostics session. Request errors (bad paths, unreadable
-/// files, an empty command) are `Err`; everything the server does wrong is
-/// in the report.
+/// Runs one diagnostics session: a [`Session`] started, checked once and
+/// shut down. Request errors (bad paths, unreadable files, an empty command)
+/// are `Err`; everything the server does wrong is in the report.
 pub fn diagnostics(req: &DiagnosticsRequest) -> Result<DiagnosticsReport> {
-    if req.command.first().is_none_or(|p| p.is_empty()) {
-        return Err(Error::new(
-            ErrorCode::BadRequest,
-            "command must name the language server program",
-        ));
-    }
-    if req.files.len() > MAX_FILES {
-        return Err(Error::new(
-            ErrorCode::BadRequest,
-            format!("at most {MAX_FILES} files per call"),
-        ));
-    }
+    session::check_command(&req.command)?;
     let root = Root::new(&req.root)?;
-    let mut files = Vec::with_capacity(req.files.len());
-    for file in &req.files {
-        let abs = root.resolve(file)?;
-        let meta = std::fs::metadata(&abs)
-            .map_err(|e| Error::new(ErrorCode::Io, format!("cannot read {file:?}: {e}")))?;
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(Error::new(
-                ErrorCode::BadRequest,
-                format!("{file:?} is larger than {MAX_FILE_BYTES} bytes"),
-            ));
-        }
-        let bytes = std::fs::read(&abs)
-            .map_err(|e| Error::new(ErrorCode::Io, format!("cannot read {file:?}: {e}")))?;
-        files.push(OpenFile {
-            rel: root.relative(&abs),
-            abs,
-            text: String::from_utf8_lossy(&bytes).into_owned(),
-            diagnostics: None,
-        });
-    }
+    let sources = session::load_files(&root, &req.files)?;
     let timeout = Duration::from_millis(
         req.timeout_ms
             .unwrap_or(DEFAULT_TIMEOUT_MS)
             .clamp(1, MAX_TIMEOUT_MS),
     );
-    let settle = Duration::from_millis(req.settle_ms.unwrap_or(DEFAULT_SETTLE_MS).min(10_000));
-    let limits = Limits {
-        max_messages: req.max_messages.unwrap_or(Limits::default().max_messages),
-        ..Limits::default()
+    let settle = settle_time(req.settle_ms);
+    let begun = Instant::now();
+    let options = StartOptions {
+        command: &req.command,
+        language_id: req.language_id.clone(),
+        initialization_options: req.initialization_options.clone(),
+        limits: limits(req.max_messages),
     };
-    let mut session = Session {
-        files,
-        status: ServerStatus {
-            started: false,
-            error: None,
-            name: None,
+    let mut session = match Session::start(root, options, timeout) {
+        Ok(session) => session,
+        Err(failure) => {
+            return Ok(DiagnosticsReport {
+                server: ServerStatus {
+                    started: false,
+                    error: Some(failure.error),
+                    name: None,
+                },
+                files: req_files_unreported(&sources),
+                timed_out: failure.timed_out,
+                timings: Timings::default(),
+            })
+        }
+    };
+    let initialize_ms = ms_since(begun);
+    let left = timeout.saturating_sub(begun.elapsed());
+    let check = session.check_sources(sources, left, settle);
+    let closing = Instant::now();
+    session.shutdown(SHUTDOWN_GRACE);
+    Ok(DiagnosticsReport {
+        server: ServerStatus {
+            started: true,
+            error: check.error,
+            name: session.name().map(str::to_string),
         },
-        timed_out: false,
-        timings: Timings::default(),
-    };
-    session.run(req, root.dir(), timeout, settle, limits);
-    Ok(session.report())
+        files: check.files,
+        timed_out: check.timed_out,
+        timings: Timings {
+            initialize_ms,
+            diagnostics_ms: check.diagnostics_ms,
+            shutdown_ms: ms_since(closing),
+        },
+    })
 }
 
-struct Session {
-    files: Vec<OpenFile>,
-    status: ServerStatus,
-    timed_out: bool,
-    timings: Timings,
+/// The settle time asked for, default [`DEFAULT_SETTLE_MS`], at most 10 s.
+pub fn settle_time(settle_ms: Option<u64>) -> Duration {
+    Duration::from_millis(settle_ms.unwrap_or(DEFAULT_SETTLE_MS).min(10_000))
+}
+
+/// The default [`Limits`] with `max_messages` if given.
+pub fn limits(max_messages: Option<usize>) -> Limits {
+    Limits {
+        max_messages: max_messages.unwrap_or(Limits::default().max_messages),
+        ..Limits::default()
+    }
+}
+
+fn req_files_unreported(sources: &[session::Source]) -> Vec<FileDiagnostics> {
+    sources
+        .iter()
+        .map(|s| FileDiagnostics {
+            file: s.rel().to_string(),
+            reported: false,
+            diagnostics: Vec::new(),
+        })
+        .collect()
 }
 
 fn ms_since(t: Instant) -> u64 {
     t.elapsed().as_millis() as u64
 }
 
-impl Session {
-    fn run(
-        &mut self,
-        req: &DiagnosticsRequest,
-        root: &Path,
-        timeout: Duration,
-        settle: Duration,
-        limits: Limits,
-    ) {
-        let program = &req.command[0];
-        let mut server = match Server::spawn(&req.command, root, limits) {
-            Ok(server) => server,
-            Err(e) => {
-                self.status.error = Some(format!("cannot start {program:?}: {e}"));
-                return;
-            }
-        };
-        let start = Instant::now();
-        let deadline = start + timeout;
-        let root_uri = file_uri(root);
-        let init = server.request(
-            "initialize",
-            json!({
-                "processId": std::process::id(),
-                "rootUri": root_uri,
-                "rootPath": root.to_string_lossy(),
-                "workspaceFolders": [{ "uri": root_uri, "name": "root" }],
-                "initializationOptions": req.initialization_options.clone().unwrap_or(json!({})),
-                "capabilities": {
-                    "textDocument": {
-                        "publishDiagnostics": { "relatedInformation": false, "versionSupport": false },
-                        "synchronization": { "didSave": false, "dynamicRegistration": false }
-                    },
-                    "workspace": { "configuration": true, "workspaceFolders": true },
-                    "window": { "workDoneProgress": false }
-                },
-            }),
-        );
-        match server.response(init, deadline, |_| {}) {
-            Ok(answer) => {
-                if let Some(error) = answer.get("error") {
-                    self.status.error = Some(format!("initialize failed: {error}"));
-                    server.shutdown(SHUTDOWN_GRACE);
-                    return;
-                }
-                self.status.started = true;
-                self.timings.initialize_ms = ms_since(start);
-                self.status.name = answer["result"]["serverInfo"]["name"]
-                    .as_str()
-                    .map(str::to_string);
-            }
-            Err(why) => {
-                self.fail(&mut server, why, "initialize", timeout);
-                return;
-            }
-        }
-        server.notify("initialized", json!({}));
-        let mut by_path = HashMap::new();
-        for (i, file) in self.files.iter().enumerate() {
-            by_path.insert(file.abs.clone(), i);
-            let language = req
-                .language_id
-                .clone()
-                .unwrap_or_else(|| language_id(&file.rel).to_string());
-            server.notify(
-                "textDocument/didOpen",
-                json!({ "textDocument": {
-                    "uri": file_uri(&file.abs),
-                    "languageId": language,
-                    "version": 1,
-                    "text": file.text,
-                }}),
-            );
-        }
-        let opened = Instant::now();
-        let mut last_publish = opened;
-        loop {
-            let all = self.files.iter().all(|f| f.diagnostics.is_some());
-            let until = if all {
-                (last_publish + settle).min(deadline)
-            } else {
-                deadline
-            };
-            if Instant::now() >= until {
-                self.timed_out = !all;
-                break;
-            }
-            match server.next(until) {
-                Next::Message(m) => {
-                    if m["method"] == "textDocument/publishDiagnostics" {
-                        let path = m["params"]["uri"].as_str().and_then(uri_path);
-                        if let Some(&i) = path.as_ref().and_then(|p| by_path.get(p)) {
-                            let file = &mut self.files[i];
-                            file.diagnostics =
-                                Some(convert(&m["params"]["diagnostics"], &file.text));
-                            last_publish = Instant::now();
-                        }
-                    }
-                }
-                Next::Timeout => {}
-                why => {
-                    self.fail(&mut server, why, "diagnostics", timeout);
-                    return;
-                }
-            }
-        }
-        if self.timed_out {
-            let missing: Vec<&str> = self
-                .files
-                .iter()
-                .filter(|f| f.diagnostics.is_none())
-                .map(|f| f.rel.as_str())
-                .collect();
-            self.status.error = Some(format!(
-                "no diagnostics within {} ms for {}",
-                timeout.as_millis(),
-                missing.join(", ")
-            ));
-        }
-        self.timings.diagnostics_ms = ms_since(opened);
-        let closing = Instant::now();
-        server.shutdown(SHUTDOWN_GRACE);
-        self.timings.shutdown_ms = ms_since(closing);
-    }
-
-    /// Records why the session ended early and kills the server.
-    fn fail(&mut self, server: &mut Server, why: Next, waiting_for: &str, timeout: Duration) {
-        let error = match why {
-            Next::Timeout => {
-                self.timed_out = true;
-                format!(
-                    "the server did not answer {waiting_for} within {} ms",
-                    timeout.as_millis()
-                )
-            }
-            Next::Flood(reason) => format!("output limit exceeded: {reason}"),
-            Next::Closed(reason) => {
-                let status = server
-                    .wait_exit(Duration::from_millis(500))
-                    .map(|s| format!(" ({s})"))
-                    .unwrap_or_default();
-                let tail = server.stderr_tail();
-                let tail = if tail.is_empty() {
-                    String::new()
-                } else {
-                    format!("; stderr: {}", clip_tail(&tail, 600))
-                };
-                format!("the server exited during {waiting_for}{status}: {reason}{tail}")
-            }
-            Next::Message(_) => "unexpected message".to_string(),
-        };
-        self.status.error = Some(error);
-        server.kill();
-    }
-
-    fn report(self) -> DiagnosticsReport {
-        DiagnosticsReport {
-            server: self.status,
-            timed_out: self.timed_out,
-            timings: self.timings,
-            files: self
-                .files
-                .into_iter()
-                .map(|f| FileDiagnostics {
-                    file: f.rel,
-                    reported: f.diagnostics.is_some(),
-                    diagnostics: f.diagnostics.unwrap_or_default(),
-                })
-                .collect(),
-        }
-    }
-}
-
-fn clip_tail(s: &str, max: usize) -> String {
+pub(crate) fn clip_tail(s: &str, max: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     if chars.len() <= max {
         s.to_string()
@@ -382,7 +215,7 @@ fn clip_tail(s: &str, max: usize) -> String {
     }
 }
 
-fn convert(list: &Value, text: &str) -> Vec<Diagnostic> {
+pub(crate) fn convert(list: &Value, text: &str) -> Vec<Diagnostic> {
     let lines: Vec<&str> = text.split('\n').collect();
     let mut out: Vec<Diagnostic> = list
         .as_array()
@@ -475,6 +308,7 @@ pub fn uri_path(uri: &str) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn uris_round_trip() {
