@@ -59,6 +59,15 @@ export function roleOf(e: LogEntry): Role {
 }
 
 /** First requests of each child conversation of a role (one per session), in start order. */
+/**
+ * First request start to last request end of `entry`'s session. Overlap of whole sessions shows parallel
+ * work; first requests alone can miss it, since OpenCode's start-up of each worktree's instance varies by seconds under load.
+ */
+export function sessionSpan(server: ModelServer, entry: LogEntry): { startedAt: number; endedAt: number } {
+  const own = server.log.filter((e) => e.sessionId === entry.sessionId);
+  return { startedAt: Math.min(...own.map((e) => e.startedAt)), endedAt: Math.max(...own.map((e) => e.endedAt)) };
+}
+
 export function sessionsOf(server: ModelServer, role: Role): LogEntry[] {
   const seen = new Set<string | undefined>();
   return server.log.filter((e) => {

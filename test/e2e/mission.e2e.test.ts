@@ -7,7 +7,7 @@ import { overlapped, startModelServer } from "../support/model-server.js";
 import { makeProject } from "../support/opencode.js";
 import { scriptedCoder } from "../support/scripted-coder.js";
 import { ADD, ADD_BUGGY, FILES_BY_TASK, honestPass, MATH_PROJECT, MISSION, MUL, MUL_BUGGY, MUL_UNPARSABLE, PLAN, T1, T2, T3 } from "./fixtures.js";
-import { debugDump, finalText, readMission, roleOf, runTask, sessionsOf } from "./mission-helpers.js";
+import { debugDump, finalText, readMission, roleOf, runTask, sessionSpan, sessionsOf } from "./mission-helpers.js";
 
 const TIMEOUT = 240_000;
 const projectTestsPass = (dir: string) => execFileSync("node", ["--test"], { cwd: dir, stdio: "pipe" });
@@ -18,7 +18,7 @@ describe("/task in real OpenCode", () => {
     async () => {
       const server = await startModelServer(
         scriptedCoder({
-          delayMs: 400,
+          delayMs: 800,
           plan: () => PLAN,
           work: (order) => FILES_BY_TASK[order.taskId] ?? {},
           review: (req) => honestPass(req.taskId),
@@ -42,9 +42,10 @@ describe("/task in real OpenCode", () => {
       // The two independent workers overlapped in time; the dependent one started after both ended.
       const workers = sessionsOf(server, "worker");
       const first = (id: string) => workers.find((w) => w.firstUserText.startsWith(`# ${id} · `))!;
-      const lastEnd = (id: string) => Math.max(...server.log.filter((e) => e.sessionId === first(id).sessionId).map((e) => e.endedAt));
+      const span = (id: string) => sessionSpan(server, first(id));
+      const lastEnd = (id: string) => span(id).endedAt;
       expect(workers).toHaveLength(3);
-      expect(overlapped(first("T1"), first("T2"))).toBe(true);
+      expect(overlapped(span("T1"), span("T2")), JSON.stringify([span("T1"), span("T2")])).toBe(true);
       expect(first("T3").startedAt).toBeGreaterThanOrEqual(Math.max(lastEnd("T1"), lastEnd("T2")));
       // The worker got the planner's work order verbatim; the reviewer got it with the diff.
       expect(first("T1").firstUserText).toContain(T1.description);

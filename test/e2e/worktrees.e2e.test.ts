@@ -8,7 +8,7 @@ import { overlapped, startModelServer } from "../support/model-server.js";
 import { makeProject } from "../support/opencode.js";
 import { scriptedCoder, workingDirectory } from "../support/scripted-coder.js";
 import { ADD, honestPass, MATH_PROJECT, MUL } from "./fixtures.js";
-import { debugDump, finalText, readMission, runTask, sessionsOf } from "./mission-helpers.js";
+import { debugDump, finalText, readMission, runTask, sessionSpan, sessionsOf } from "./mission-helpers.js";
 
 const EXPORT_ADD = `export { add } from "./add.js"`;
 const EXPORT_MUL = `export { mul } from "./mul.js"`;
@@ -77,7 +77,7 @@ describe("worktree isolation in real OpenCode", () => {
       // The two first workers ran at the same time, each in its own directory (a worktree outside the project).
       const workers = sessionsOf(server, "worker");
       const [w1, w2] = [workers.find((w) => w.firstUserText.includes("# T1 · "))!, workers.find((w) => w.firstUserText.includes("# T2 · "))!];
-      expect(overlapped(w1, w2)).toBe(true);
+      expect(overlapped(sessionSpan(server, w1), sessionSpan(server, w2))).toBe(true);
       const dirs = [w1, w2].map((w) => workingDirectory({ system: w.request.messages.filter((m) => m.role === "system").map((m) => String(m.content)).join("\n") } as never));
       expect(dirs[0]).not.toBe(dirs[1]);
       for (const d of dirs) expect(d.startsWith(project.dir)).toBe(false);

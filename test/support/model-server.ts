@@ -321,6 +321,6 @@ export async function startModelServer(script: Script = () => ({ text: "ok" })):
 }
 
 /** True when the two log entries' [startedAt, endedAt] intervals intersect. */
-export function overlapped(a: LogEntry, b: LogEntry): boolean {
+export function overlapped(a: Pick<LogEntry, "startedAt" | "endedAt">, b: Pick<LogEntry, "startedAt" | "endedAt">): boolean {
   return a.startedAt < b.endedAt && b.startedAt < a.endedAt;
 }
