@@ -40,24 +40,9 @@ describe("type-check gate in real OpenCode", () => {
   it(
     "a change whose type error the project's checks miss is sent back with the language server's error, and the retry lands",
     async () => {
-      const plan = {
-        summary: "Add area().",
-        tasks: [
-          {
-            id: "T1",
-            title: "Add area()",
-            description: "Create src/area.ts exporting area(r: number): number, the area of a circle.",
-            files: ["src/area.ts"],
-            dependsOn: [],
-            acceptance: ["area(r) returns a number"],
-            verify: ["test -f src/area.ts"],
-          },
-        ],
-        verify: ["test -f src/area.ts"],
-      };
       const server = await startModelServer(
         scriptedCoder({
-          plan: () => plan,
+          plan: () => AREA_PLAN,
           work: (order) => ({ "src/area.ts": order.attempt === 1 ? AREA_WRONG : AREA_RIGHT }),
           review: () => ({ verdict: "pass", summary: "ok", issues: [], evidence: [{ command: "test -f src/area.ts", exitCode: 0 }] }),
         }),

@@ -2,21 +2,12 @@
 //! with `node`): normal flow, a server that exits at once, one that never
 //! answers (timeout; its process group must be gone), and floods.
 
+mod common;
+
+use common::{alive, fake, have_node};
 use opencode_analysis::lsp::{diagnostics, DiagnosticsReport, DiagnosticsRequest};
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-fn fake() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/fake-lsp.cjs")
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn have_node() -> bool {
-    Command::new("node").arg("--version").output().is_ok()
-}
 
 fn project(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lsp-client-{name}-{}", std::process::id()));
@@ -42,26 +33,6 @@ fn run(dir: &PathBuf, mode: &str, timeout_ms: u64) -> DiagnosticsReport {
     }))
     .unwrap();
     diagnostics(&req).unwrap()
-}
-
-/// Running (not gone, not a zombie): `kill -0` succeeds and /proc says not Z.
-fn alive(pid: &str) -> bool {
-    let signalled = Command::new("kill")
-        .args(["-0", pid])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        })
-        .unwrap_or(false);
-    signalled && !zombie
 }
 
 #[test]

@@ -3,6 +3,9 @@
 //! from what was reported, a file gone from disk is closed, a server that
 //! died between checks is reported, and closing leaves no process.
 
+mod common;
+
+use common::{alive, fake, have_node};
 use opencode_analysis::lsp::client::Limits;
 use opencode_analysis::lsp::session::{Session, StartOptions};
 use opencode_analysis::lsp::warm;
@@ -13,17 +16,6 @@ use std::time::{Duration, Instant};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const SETTLE: Duration = Duration::from_millis(50);
-
-fn fake() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/fake-lsp.cjs")
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn have_node() -> bool {
-    Command::new("node").arg("--version").output().is_ok()
-}
 
 fn project(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("lsp-session-{name}-{}", std::process::id()));
@@ -58,26 +50,6 @@ fn counts(check: &opencode_analysis::lsp::session::Check) -> Vec<(String, bool, 
         .iter()
         .map(|f| (f.file.clone(), f.reported, f.diagnostics.len()))
         .collect()
-}
-
-/// Running (not gone, not a zombie): `kill -0` succeeds and /proc says not Z.
-fn alive(pid: &str) -> bool {
-    let signalled = Command::new("kill")
-        .args(["-0", pid])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        })
-        .unwrap_or(false);
-    signalled && !zombie
 }
 
 fn assert_gone(pids: &[String]) {
