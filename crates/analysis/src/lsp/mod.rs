@@ -129,11 +129,7 @@ pub fn diagnostics(req: &DiagnosticsRequest) -> Result<DiagnosticsReport> {
     session::check_command(&req.command)?;
     let root = Root::new(&req.root)?;
     let sources = session::load_files(&root, &req.files)?;
-    let timeout = Duration::from_millis(
-        req.timeout_ms
-            .unwrap_or(DEFAULT_TIMEOUT_MS)
-            .clamp(1, MAX_TIMEOUT_MS),
-    );
+    let timeout = timeout_time(req.timeout_ms);
     let settle = settle_time(req.settle_ms);
     let begun = Instant::now();
     let options = StartOptions {
@@ -176,6 +172,15 @@ pub fn diagnostics(req: &DiagnosticsRequest) -> Result<DiagnosticsReport> {
             shutdown_ms: ms_since(closing),
         },
     })
+}
+
+/// The timeout asked for, default [`DEFAULT_TIMEOUT_MS`], at most [`MAX_TIMEOUT_MS`].
+pub fn timeout_time(timeout_ms: Option<u64>) -> Duration {
+    Duration::from_millis(
+        timeout_ms
+            .unwrap_or(DEFAULT_TIMEOUT_MS)
+            .clamp(1, MAX_TIMEOUT_MS),
+    )
 }
 
 /// The settle time asked for, default [`DEFAULT_SETTLE_MS`], at most 10 s.

@@ -10,7 +10,7 @@
 
 use super::client::Killer;
 use super::session::{check_command, Check, Session, StartOptions, SHUTDOWN_GRACE};
-use super::{limits, settle_time, ServerStatus, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS};
+use super::{limits, settle_time, timeout_time, ServerStatus};
 use crate::error::{Error, ErrorCode, Result};
 use crate::source::Root;
 use serde::{Deserialize, Serialize};
@@ -19,7 +19,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 struct Entry {
     owner: u64,
@@ -89,10 +89,6 @@ pub struct CloseRequest {
     pub id: u64,
 }
 
-fn timeout(ms: Option<u64>) -> Duration {
-    Duration::from_millis(ms.unwrap_or(DEFAULT_TIMEOUT_MS).clamp(1, MAX_TIMEOUT_MS))
-}
-
 /// Starts a server and keeps it as a session of the calling environment.
 pub fn start(req: &StartRequest) -> Result<StartReport> {
     check_command(&req.command)?;
@@ -104,7 +100,7 @@ pub fn start(req: &StartRequest) -> Result<StartReport> {
         initialization_options: req.initialization_options.clone(),
         limits: limits(req.max_messages),
     };
-    match Session::start(root, options, timeout(req.timeout_ms)) {
+    match Session::start(root, options, timeout_time(req.timeout_ms)) {
         Ok(session) => {
             let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
             let report = StartReport {
@@ -170,7 +166,7 @@ pub fn check(req: &CheckRequest) -> Result<Check> {
     };
     let check = guard.check(
         &req.files,
-        timeout(req.timeout_ms),
+        timeout_time(req.timeout_ms),
         settle_time(req.settle_ms),
     )?;
     let alive = guard.alive();
