@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync } from "node:fs"
 import path from "node:path"
 import type { Mission } from "./context.js"
 import { runInMission } from "./context.js"
@@ -55,23 +55,15 @@ export async function runGates(m: Mission, directory: string, changedFiles: read
  * file, code and message, not line). Skipped, and noted, where it cannot run.
  */
 async function typeGate(m: Mission, directory: string, files: readonly string[]): Promise<string | undefined> {
-  const { typeCheck } = m.deps.options
-  if (!typeCheck.enabled) return undefined
-  const note = (why: string) => {
-    const line = `type-check gate skipped: ${why}`
-    if (!m.state.notes.includes(line)) m.state.notes.push(line)
-  }
-  const { analysis } = m.deps
-  // Without the addon the syntax gate has said so already.
-  if (!analysis.status().available) return undefined
-  if (m.workspace.mode !== "worktree") return note("it compares with the base in a worktree, and tasks ran in place"), undefined
+  if (!typeGateRuns(m)) return undefined
   const present = files.filter((f) => existsSync(path.join(directory, f)))
   if (present.length === 0) return undefined
-  const timeoutMs = typeCheck.timeoutSec * 1000
+  const { analysis } = m.deps
+  const timeoutMs = m.deps.options.typeCheck.timeoutSec * 1000
   // One warm server for the task's checkout and the integration checkout (and later tasks').
   const serverRoot = commonDirectory(directory, m.workspace.integrationDir)
   const after = await analysis.typeErrors(directory, present, timeoutMs, serverRoot)
-  for (const why of after.skipped) note(why)
+  for (const why of after.skipped) noteTypeGateSkipped(m, why)
   if (after.errors.length === 0) return undefined
   const base = m.workspace.integrationDir
   const existed = present.filter((f) => existsSync(path.join(base, f)))
@@ -82,6 +74,53 @@ async function typeGate(m: Mission, directory: string, files: readonly string[])
   if (fresh.length === 0) return undefined
   const lines = fresh.map((e) => `- ${e.file}:${e.line}:${e.column}: ${e.message}${e.code ? ` (${e.code})` : ""}`)
   return `The change introduces type errors (reported by the language server):\n\n${lines.join("\n")}`
+}
+
+/**
+ * Starts the type gate's language server while the round's workers run, by
+ * checking, in the integration checkout, the files the plan names (or a file
+ * of the same kind beside each new one): the server's start and project load
+ * (seconds) are then off the path from the workers' end to the reviews.
+ */
+export function prewarmTypeGate(m: Mission, taskDirectory: string, planned: readonly string[]): void {
+  if (m.workspace.mode !== "worktree" || !typeGateRuns(m)) return
+  const base = m.workspace.integrationDir
+  const files = [...new Set(planned.flatMap((f) => siblingOfKind(base, f)))]
+  if (files.length === 0) return
+  // Named from the task's checkout, as the gate names them, so the gate finds the same server.
+  const fromTask = files.map((f) => path.relative(taskDirectory, path.join(base, f)))
+  const timeoutMs = m.deps.options.typeCheck.timeoutSec * 1000
+  void m.deps.analysis.typeErrors(taskDirectory, fromTask, timeoutMs, commonDirectory(taskDirectory, base)).catch(() => undefined)
+}
+
+/** Whether the type gate applies to this mission; notes why not where it should but cannot. */
+function typeGateRuns(m: Mission): boolean {
+  if (!m.deps.options.typeCheck.enabled) return false
+  // Without the addon the syntax gate has said so already.
+  if (!m.deps.analysis.status().available) return false
+  if (m.workspace.mode !== "worktree") {
+    noteTypeGateSkipped(m, "it compares with the base in a worktree, and tasks ran in place")
+    return false
+  }
+  return true
+}
+
+function noteTypeGateSkipped(m: Mission, why: string): void {
+  const line = `type-check gate skipped: ${why}`
+  if (!m.state.notes.includes(line)) m.state.notes.push(line)
+}
+
+/** `file` if it exists under `root`, else the first file with its extension in its directory or the nearest one above. */
+function siblingOfKind(root: string, file: string): string[] {
+  if (existsSync(path.join(root, file))) return [file]
+  const ext = path.extname(file)
+  if (!ext) return []
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    const names = existsSync(path.join(root, dir)) ? readdirSync(path.join(root, dir), { withFileTypes: true }) : []
+    const found = names.filter((d) => d.isFile() && d.name.endsWith(ext)).map((d) => d.name).sort()[0]
+    if (found) return [path.join(dir, found)]
+    if (dir === "." || dir === path.dirname(dir)) return []
+  }
 }
 
 /** The deepest directory containing both `a` and `b`. */

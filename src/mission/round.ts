@@ -2,7 +2,7 @@ import { bullets, fill } from "../templates.js"
 import type { RoundTask, TaskCheckout } from "../workspace/workspace.js"
 import { buildBrief, capTokens, type Tokenizer, tokenizer } from "./brief.js"
 import { childTurn, commit, type Mission } from "./context.js"
-import { runGates } from "./gates.js"
+import { prewarmTypeGate, runGates } from "./gates.js"
 import { memoryOf, rememberAttempt, rememberPlan } from "./memory.js"
 import { review, reviewFeedback } from "./review.js"
 import type { Attempt, AttemptOutcome, CheckedEvidence, TaskState } from "./state.js"
@@ -18,6 +18,8 @@ type Result = Omit<Attempt, "attempt" | "round">
 export async function runRound(m: Mission, tasks: TaskState[], onChange: (running: number, limit: number) => void): Promise<void> {
   const roundTasks: RoundTask[] = tasks.map((t) => ({ id: t.spec.id, title: t.spec.title, attempt: t.attempts.length + 1, files: t.spec.files }))
   const checkouts = await m.workspace.begin(roundTasks)
+  const first = checkouts.values().next().value
+  if (first) prewarmTypeGate(m, first.directory, tasks.flatMap((t) => t.spec.files))
   for (const task of tasks) task.status = "running"
   await commit(m, "round_started", { round: m.state.round, tasks: tasks.map((t) => t.spec.id) })
 

@@ -3,7 +3,9 @@
 // server's start and project load. A server is closed after `idleMs` without
 // a check, by `closeWarmServers()` (a mission's end), and at process exit;
 // a server found dead is started again once. Checks on one server run one at
-// a time (each would otherwise hold a libuv worker thread while it waits).
+// a time (each would otherwise hold a libuv worker thread while it waits);
+// the calls that arrive while one runs are answered together by the next,
+// so N tasks reaching the type gate at once wait for two checks, not N.
 
 import { diagnostics, lspCheck, lspClose, lspCloseAllNow, lspStart } from "./index.js";
 import type { DiagnosticsReport, FileDiagnostics } from "./types.js";
@@ -39,7 +41,18 @@ export interface WarmReport extends DiagnosticsReport {
     totalMs: number;
     /** The server's process id (it leads its own process group), while it runs. */
     pid?: number;
+    /** Calls this one check answered (more than 1 when calls waited while another ran). */
+    batch: number;
   };
+}
+
+/** A call waiting for the next check of its server. */
+interface Waiting {
+  files: string[];
+  options: WarmOptions;
+  began: number;
+  resolve: (report: WarmReport) => void;
+  reject: (error: unknown) => void;
 }
 
 interface Server {
@@ -48,12 +61,16 @@ interface Server {
   command: string[];
   id?: number;
   pid?: number;
-  /** Checks run one after another on this chain. */
-  queue: Promise<unknown>;
+  /** Calls the next check answers. */
+  waiting: Waiting[];
+  /** A check is running (or about to). */
+  checking: boolean;
   idle?: NodeJS.Timeout;
   lastUsed: number;
   busy: boolean;
   closed: boolean;
+  /** Closed by `closeWarmServers()`: calls still waiting are answered that it was shut down. */
+  shutDown: boolean;
 }
 
 const servers = new Map<string, Server>();
@@ -66,18 +83,57 @@ export function warmDiagnostics(root: string, files: string[], options: WarmOpti
   let server = servers.get(key);
   if (!server) {
     evictIfFull();
-    server = { key, root, command: options.command, queue: Promise.resolve(), lastUsed: Date.now(), busy: false, closed: false };
+    server = { key, root, command: options.command, waiting: [], checking: false, lastUsed: Date.now(), busy: false, closed: false, shutDown: false };
     servers.set(key, server);
   }
-  const run = server.queue.then(() => check(server, files, options));
-  server.queue = run.catch(() => undefined);
-  return run;
+  const target = server;
+  return new Promise<WarmReport>((resolve, reject) => {
+    target.waiting.push({ files, options, began: performance.now(), resolve, reject });
+    if (!target.checking) void drain(target);
+  });
+}
+
+/** Runs checks until no call waits, each answering every call that waited for it. */
+async function drain(server: Server): Promise<void> {
+  server.checking = true;
+  while (server.waiting.length > 0) {
+    if (server.closed && !server.shutDown) {
+      // Closed after a check that timed out or found it dead: who still waits gets a fresh server.
+      for (const w of server.waiting.splice(0)) warmDiagnostics(server.root, w.files, w.options).then(w.resolve, w.reject);
+      break;
+    }
+    const batch = server.waiting.splice(0);
+    const files = [...new Set(batch.flatMap((w) => w.files))];
+    const settles = batch.flatMap((w) => (w.options.settleMs === undefined ? [] : [w.options.settleMs]));
+    const options: WarmOptions = {
+      command: server.command,
+      timeoutMs: Math.max(...batch.map((w) => w.options.timeoutMs)),
+      ...(settles.length ? { settleMs: Math.max(...settles) } : {}),
+      idleMs: Math.max(...batch.map((w) => w.options.idleMs)),
+    };
+    try {
+      const result = await check(server, files, options);
+      for (const w of batch) w.resolve(share(result, w, batch.length));
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+  }
+  server.checking = false;
+}
+
+/** The part of a batch's report that answers one call, timed from that call. */
+function share(result: WarmReport, call: Waiting, batch: number): WarmReport {
+  const byFile = new Map(result.files.map((f) => [f.file, f]));
+  const files = call.files.map((file) => byFile.get(file) ?? { file, reported: false, diagnostics: [] });
+  const totalMs = Math.round(performance.now() - call.began);
+  return { ...result, files, warm: { ...result.warm, totalMs, batch } };
 }
 
 /** Shuts every warm server down (their process groups killed). */
 export async function closeWarmServers(): Promise<void> {
   const all = [...servers.values()];
   servers.clear();
+  for (const s of all) s.shutDown = true;
   await Promise.all(all.map((s) => close(s)));
 }
 
@@ -89,7 +145,7 @@ export function warmServerCount(): number {
 async function coldDiagnostics(root: string, files: string[], options: WarmOptions): Promise<WarmReport> {
   const began = performance.now();
   const report = await diagnostics(root, files, { command: options.command, timeoutMs: options.timeoutMs, settleMs: options.settleMs });
-  return { ...report, warm: { started: true, restarted: false, totalMs: Math.round(performance.now() - began) } };
+  return { ...report, warm: { started: true, restarted: false, totalMs: Math.round(performance.now() - began), batch: 1 } };
 }
 
 async function check(server: Server, files: string[], options: WarmOptions): Promise<WarmReport> {
@@ -156,7 +212,7 @@ async function check(server: Server, files: string[], options: WarmOptions): Pro
 
 function report(base: DiagnosticsReport, began: number, started: boolean, restarted: boolean, pid?: number): WarmReport {
   const totalMs = Math.round(performance.now() - began);
-  return { ...base, warm: { started, restarted, totalMs, ...(pid === undefined ? {} : { pid }) } };
+  return { ...base, warm: { started, restarted, totalMs, batch: 1, ...(pid === undefined ? {} : { pid }) } };
 }
 
 function unreported(files: string[], server: DiagnosticsReport["server"], timedOut: boolean): DiagnosticsReport {

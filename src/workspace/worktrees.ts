@@ -25,6 +25,17 @@ export async function unfinishedOperation(projectDir: string): Promise<string | 
   return undefined
 }
 
+/** Where the worktrees of every mission live. */
+function worktreesHome(): string {
+  return path.join(tmpdir(), "opencode-orchestrator")
+}
+
+/** Whether `directory` is in one of a mission's worktrees (a task's or the integration checkout). */
+export function isMissionCheckout(directory: string): boolean {
+  const inside = path.relative(worktreesHome(), path.resolve(directory))
+  return inside !== "" && !inside.startsWith("..") && !path.isAbsolute(inside)
+}
+
 /**
  * Each task attempt runs in its own git worktree on its own branch from the
  * mission's integration branch, outside the user's working tree. Passing
@@ -48,7 +59,7 @@ export class WorktreeWorkspace implements Workspace {
     private readonly base: string,
   ) {
     const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
-    this.worktreeRoot = path.join(tmpdir(), "opencode-orchestrator", `${path.basename(root)}-${digest}`, missionId)
+    this.worktreeRoot = path.join(worktreesHome(), `${path.basename(root)}-${digest}`, missionId)
     this.relative = path.relative(root, projectDir)
     this.note = `on — each task attempt ran in its own git worktree; result on branch ${this.branch}`
   }

@@ -1,6 +1,6 @@
 // Worktree isolation through the real opencode binary: parallel tasks on the same file, the user's edits untouched.
 import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -98,6 +98,13 @@ describe("worktree isolation in real OpenCode", () => {
       expect(finalText(res)).toContain(`branch orchestrator/${id}`);
       const roots = readdirSync(join(tmpdir(), "opencode-orchestrator")).flatMap((r) => readdirSync(join(tmpdir(), "opencode-orchestrator", r)));
       expect(roots).not.toContain(id);
+
+      // OpenCode kept its snapshots (undo points) in the project, and took none in the checkouts the engine commits.
+      const logDir = join(project.sandbox.dirs.data, "opencode/log");
+      const log = readdirSync(logDir).map((f) => readFileSync(join(logDir, f), "utf8")).join("\n");
+      const tracked = [...log.matchAll(/message=tracking \S+ cwd=(\S+)/g)].map((m) => m[1]!);
+      expect(tracked).toContain(project.dir);
+      expect(tracked.filter((d) => d.includes("/opencode-orchestrator/"))).toEqual([]);
     },
     240_000,
   );

@@ -154,6 +154,21 @@ describe("warm language servers", () => {
     expect(children()).toEqual([]);
   });
 
+  it("answers the calls that arrive during a check with one check, each with its own files", { timeout: 120_000 }, async () => {
+    for (const name of ["b1", "b2", "b3"]) writeFileSync(join(root, `src/${name}.ts`), `export const ${name}: number = "${name}";\n`);
+    const first = warmDiagnostics(root, ["src/good.ts"], warm);
+    const waiting = ["b1", "b2", "b3"].map((name) => warmDiagnostics(root, [`src/${name}.ts`, "src/good.ts"], warm));
+    expect((await first).warm.batch).toBe(1);
+    for (const [i, report] of (await Promise.all(waiting)).entries()) {
+      expect(report.warm.batch).toBe(3);
+      expect(report.files.map((f) => f.file)).toEqual([`src/b${i + 1}.ts`, "src/good.ts"]);
+      expect(report.files[0]?.diagnostics.find((d) => d.severity === "error")).toMatchObject({ line: 1, code: "2322" });
+      expect(report.files[1]).toMatchObject({ reported: true, diagnostics: [] });
+    }
+    await closeWarmServers();
+    expect(children()).toEqual([]);
+  });
+
   it("starts a server that died once more, and closeWarmServers leaves no process", { timeout: 120_000 }, async () => {
     const first = await warmDiagnostics(root, ["src/bad.ts"], warm);
     const pid = first.warm.pid;
@@ -181,6 +196,19 @@ describe("warm language servers", () => {
     expect(missing.server.error).toMatch(/cannot start "\/no\/such\/server"/);
     const exits = await warmDiagnostics(root, ["src/bad.ts"], { ...warm, command: ["node", fake, "exit"] });
     expect(exits.server.error).toMatch(/exited during initialize .*bad config/s);
+    expect(warmServerCount()).toBe(0);
+    expect(children()).toEqual([]);
+  });
+
+  it("a call that waited behind a check that broke its server gets a fresh server, not a refusal", { timeout: 30_000 }, async () => {
+    for (const mode of ["exit", "silent"]) {
+      const options = { ...warm, command: ["node", fake, mode], timeoutMs: 800 };
+      const [first, waited] = await Promise.all([warmDiagnostics(root, ["src/bad.ts"], options), warmDiagnostics(root, ["src/good.ts"], options)]);
+      const why = mode === "exit" ? /exited during initialize/ : /did not answer initialize within 800 ms/;
+      expect(first.server.error, mode).toMatch(why);
+      expect(waited.server.error, mode).toMatch(why);
+      expect(waited.server.error, mode).not.toMatch(/shut down/);
+    }
     expect(warmServerCount()).toBe(0);
     expect(children()).toEqual([]);
   });

@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs"
+import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { Options } from "../../src/config.js"
 import type { CodeAnalysis, Mission } from "../../src/mission/context.js"
-import { runGates } from "../../src/mission/gates.js"
+import { prewarmTypeGate, runGates } from "../../src/mission/gates.js"
 import type { SyntaxReport } from "../../src/native/types.js"
 import { noAnalysis } from "./fake-sdk.js"
 import { missionState, tempDir, writeFiles } from "./helpers.js"
@@ -110,5 +111,59 @@ describe("mission/gates.ts runGates", () => {
     await runGates(m, m.state.directory, ["a.ts"], [])
     await runGates(m, m.state.directory, ["b.ts"], [])
     expect(m.state.notes).toEqual(["syntax gate skipped: no native addon in unit tests"])
+  })
+})
+
+describe("mission/gates.ts prewarmTypeGate", () => {
+  /** A mission in worktrees whose analysis records the type checks asked for. */
+  function inWorktrees(base: string, typeCheck = true) {
+    const calls: { root: string; files: string[]; serverRoot?: string }[] = []
+    const analysis: CodeAnalysis = {
+      ...noAnalysis,
+      status: () => ({ available: true }),
+      typeErrors: async (root, files, _timeoutMs, serverRoot) => {
+        calls.push({ root, files, ...(serverRoot ? { serverRoot } : {}) })
+        return { errors: [], skipped: [] }
+      },
+    }
+    const m = {
+      deps: { options: Options.parse({ typeCheck: { enabled: typeCheck } }), analysis },
+      state: missionState({ directory: base }),
+      workspace: { mode: "worktree", integrationDir: base },
+      signal: new AbortController().signal,
+    } as unknown as Mission
+    return { m, calls }
+  }
+
+  it("checks the planned files that exist in the integration checkout, and a file of the same kind beside each new one", () => {
+    const root = tempDir()
+    const base = path.join(root, "integration")
+    const task = path.join(root, "T1")
+    writeFiles(base, { "src/old.ts": "", "src/b.ts": "", "src/a.ts": "", "src/z.js": "", "top.py": "" })
+    writeFiles(task, { "README.md": "" })
+    const { m, calls } = inWorktrees(base)
+    prewarmTypeGate(m, task, ["src/old.ts", "src/new.ts", "src/deep/er/new.py", "docs/none.rs", "LICENSE"])
+    expect(calls).toHaveLength(1)
+    const [call] = calls
+    expect(call?.root).toBe(task)
+    expect(call?.serverRoot).toBe(root)
+    // Named from the task's checkout, pointing into the integration checkout.
+    expect(call?.files.map((f) => path.relative(base, path.resolve(task, f)))).toEqual(["src/old.ts", "src/a.ts", "top.py"])
+  })
+
+  it("does nothing when the type gate is off, nothing matches, or tasks run in place", () => {
+    const base = tempDir()
+    writeFiles(base, { "src/a.ts": "" })
+    const off = inWorktrees(base, false)
+    prewarmTypeGate(off.m, tempDir(), ["src/a.ts"])
+    expect(off.calls).toEqual([])
+    const none = inWorktrees(base)
+    prewarmTypeGate(none.m, tempDir(), ["docs/x.md", "Makefile"])
+    expect(none.calls).toEqual([])
+    const inPlace = inWorktrees(base)
+    ;(inPlace.m.workspace as { mode: string }).mode = "in-place"
+    prewarmTypeGate(inPlace.m, base, ["src/a.ts"])
+    expect(inPlace.calls).toEqual([])
+    expect(inPlace.m.state.notes).toEqual([])
   })
 })

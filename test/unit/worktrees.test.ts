@@ -1,9 +1,10 @@
 // Integration tests of the git-worktree workspace on real repositories in temp dirs (issue 4).
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import type { RoundTask } from "../../src/workspace/workspace.js"
-import { WorktreeWorkspace } from "../../src/workspace/worktrees.js"
+import { isMissionCheckout, WorktreeWorkspace } from "../../src/workspace/worktrees.js"
 import { gitRepo, orchestratorRefs, sh, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "./helpers.js"
 
 const LINES = `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n")}\n`
@@ -50,6 +51,8 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
       const checkouts = await ws.begin([roundTask("T1")])
       const t1 = checkouts.get("T1")!
       expect(path.relative(dir, t1.directory).startsWith("..")).toBe(true)
+      expect([t1.directory, integration, path.join(integration, "src")].map(isMissionCheckout)).toEqual([true, true, true])
+      expect([dir, path.join(tmpdir(), "opencode-orchestrator"), tmpdir()].map(isMissionCheckout)).toEqual([false, false, false])
       expect(readFileSync(path.join(t1.directory, "src/a.txt"), "utf8")).toBe("a, changed\n")
       writeFileSync(path.join(t1.directory, "src/a.txt"), "a, by T1\n")
       expect(await t1.collect()).toEqual(["src/a.txt"])
