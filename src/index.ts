@@ -10,8 +10,10 @@ import { closeWarmServers } from "./native/warm-servers.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
 import { handoffTools } from "./opencode/tools.js"
+import { endTurnOnHandoff } from "./opencode/turn-end.js"
 import { codeTools } from "./tools/code-tools.js"
 import { shellTool } from "./tools/shell.js"
+import { isMissionCheckout } from "./workspace/worktrees.js"
 
 /** The native addon as the engine sees it, with the configured language servers. */
 function nativeAnalysis(servers: ServerSettings): CodeAnalysis {
@@ -40,7 +42,8 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
   const commandArguments = new Map<string, string>()
   const code = codeTools(config.options.languageServers)
   const analysis = nativeAnalysis(config.options.languageServers)
-  const handoff = handoffTools({ client, sessions: openCodeSessions(client), handoffs, config, analysis, commandArguments })
+  const sessions = openCodeSessions(client)
+  const handoff = handoffTools({ client, sessions, handoffs, config, analysis, commandArguments })
 
   return {
     tool: { ...handoff, ...code, shell: shellTool() },
@@ -50,6 +53,9 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
         codeToolsForAllAgents: config.options.codeToolsForAllAgents,
         agents: config.options.agents,
       })
+      // OpenCode's snapshots (undo) of a checkout the engine commits and removes itself cost a git
+      // setup per new checkout and a tree hash per step, before the first model request.
+      if (isMissionCheckout(directory)) cfg.snapshot = false
     },
     // A mission's child never waits for a human: whatever would still ask is denied.
     async "permission.ask"(input, output) {
@@ -66,6 +72,8 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
     async "command.execute.before"(input) {
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)
     },
+    // A child whose plan or verdict was accepted is stopped before OpenCode asks the model once more.
+    "chat.params": endTurnOnHandoff(handoffs, (id, directory) => sessions.abort(id, directory)),
   }
 }
 

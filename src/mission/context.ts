@@ -92,7 +92,7 @@ export async function childTurn(
   const directory = input.directory ?? m.state.directory
   const sessionID =
     input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))
-  handoffs.join(sessionID)
+  handoffs.join(sessionID, directory)
   register(sessionID, m.state)
   m.state.liveSessions.push(sessionID)
   input.before?.(sessionID)
@@ -101,7 +101,7 @@ export async function childTurn(
     for (let retry = 0; ; retry++) {
       const epoch = m.aimd.epoch
       m.aimd.checkMemory()
-      const turn = await sessions.prompt(sessionID, {
+      const prompted = await sessions.prompt(sessionID, {
         agent: input.agent,
         text,
         directory,
@@ -113,6 +113,8 @@ export async function childTurn(
           void m.store.event("provider_retry", { session: sessionID, by: "opencode", message })
         },
       })
+      // Accepted plan or verdict: the turn did its job, however OpenCode's loop ended after it (see opencode/turn-end.ts).
+      const turn = handoffs.handedOff(sessionID) ? withoutError(prompted) : prompted
       book(m, sessionID, turn.usage)
       m.aimd.turnEnded(turn.error, epoch)
       const trouble = providerTrouble(turn.error)
@@ -131,6 +133,10 @@ export async function childTurn(
     handoffs.leave(sessionID)
     m.state.liveSessions = m.state.liveSessions.filter((s) => s !== sessionID)
   }
+}
+
+function withoutError({ error: _, ...turn }: ChildTurn): ChildTurn {
+  return turn
 }
 
 /** Adds what a session spent since it was last booked. */

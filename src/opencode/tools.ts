@@ -67,7 +67,7 @@ export function handoffTools(deps: ToolDeps) {
           analysis: deps.analysis,
         }
         const common = { directory: ctx.directory, commanderSession: ctx.sessionID, signal: ctx.abort }
-        handoffs.join(ctx.sessionID)
+        handoffs.join(ctx.sessionID, ctx.directory)
         try {
           const result =
             request.kind === "resume"

@@ -449,6 +449,35 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect(reviews[1]!.sessionID).toBe(reviews[0]!.sessionID)
     expect(outcomes(run, "T1")).toEqual(["passed"])
   })
+
+  it("takes a turn whose plan or verdict was accepted as a success however it ended: no retry, no second ask, usage booked", async () => {
+    // After an accepted handoff the plugin aborts the child (opencode/turn-end.ts), and the gate reports that abort;
+    // had the abort come too late, the pointless extra request could have hit a rate limit instead.
+    const aborted = "MessageAbortedError: Aborted"
+    const dir = gitRepo()
+    const run = await runScripted(dir, {
+      planner: (t) => (t.submitPlan(plan([task("T1"), task("T2")])), aborted),
+      reviewer: (t) => (t.submitVerdict(PASS), t.call.task === "T1" ? "APIError: 429 Too Many Requests" : aborted),
+    })
+    expect(run.state.status).toBe("sealed")
+    expect(run.fake.of("planner")).toHaveLength(1)
+    for (const id of ["T1", "T2", "mission"]) expect(run.fake.of("reviewer", id)).toHaveLength(1)
+    expect([outcomes(run, "T1"), outcomes(run, "T2")]).toEqual([["passed"], ["passed"]])
+    // 1 planner + 2 workers + 3 reviewers, each turn booked once.
+    expect(run.state.usage.sessions).toBe(6)
+    expect(run.state.usage.inputTokens).toBe(600)
+    const events = readFileSync(path.join(new MissionStore(dir, run.state.id).dir, "events.jsonl"), "utf8")
+    expect(events).not.toContain("provider_retry")
+  })
+
+  it("still takes an error as an error when the turn's plan was rejected", async () => {
+    const run = await runScripted(gitRepo(), {
+      planner: (t) => (t.submitPlan(plan([task("T1", { dependsOn: ["T9"] })])), "MessageAbortedError: Aborted"),
+    })
+    expect(run.state.status).toBe("failed")
+    expect(run.state.reason).toContain("the planner session failed: MessageAbortedError: Aborted")
+    expect(run.fake.of("planner")).toHaveLength(1)
+  })
 })
 
 const LINES = `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n")}\n`

@@ -124,6 +124,32 @@ describe("opencode/handoff.ts + tools.ts", () => {
     })
   })
 
+  describe("the turn's end", () => {
+    it("a session is handed off from the accepted plan or verdict until the engine takes it, not after a rejection", () => {
+      const handoffs = new Handoffs()
+      handoffs.expectPlan("ses_p", check)
+      handoffs.expectVerdict("ses_r", verdictProblems)
+      handoffs.submitPlan("ses_p", plan([]))
+      handoffs.submitVerdict("ses_r", { ...PASS, evidence: [] })
+      expect([handoffs.handedOff("ses_p"), handoffs.handedOff("ses_r")]).toEqual([false, false])
+      handoffs.submitPlan("ses_p", plan([task("T1")]))
+      handoffs.submitVerdict("ses_r", PASS)
+      expect([handoffs.handedOff("ses_p"), handoffs.handedOff("ses_r")]).toEqual([true, true])
+      handoffs.takePlan("ses_p")
+      handoffs.takeVerdict("ses_r")
+      expect([handoffs.handedOff("ses_p"), handoffs.handedOff("ses_r")]).toEqual([false, false])
+    })
+
+    it("knows the directory of each mission session until it leaves", () => {
+      const handoffs = new Handoffs()
+      handoffs.join("ses_r", "/worktrees/T1-a1")
+      expect(handoffs.directoryOf("ses_r")).toBe("/worktrees/T1-a1")
+      expect(handoffs.directoryOf("ses_user")).toBeUndefined()
+      handoffs.leave("ses_r")
+      expect(handoffs.directoryOf("ses_r")).toBeUndefined()
+    })
+  })
+
   describe("orchestrate", () => {
     it("refuses an empty mission", async () => {
       const { tools } = setup()
@@ -140,7 +166,7 @@ describe("opencode/handoff.ts + tools.ts", () => {
 
     it("refuses a session that is already in a mission", async () => {
       const { tools, handoffs, sessions } = setup()
-      handoffs.join("ses_child")
+      handoffs.join("ses_child", "/tmp")
       await expect(tools.orchestrate.execute({ mission: "Do it." }, ctx("ses_child"))).rejects.toThrow(/a mission cannot start another/)
       expect(sessions.created).toEqual([])
     })
