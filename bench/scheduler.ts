@@ -129,19 +129,25 @@ async function engineBench() {
 const FOUR: TaskSpec[] = [1, 2, 3, 4].map((i) => ({
   id: `T${i}`,
   title: `Add f${i}()`,
-  description: `Create src/f${i}.js exporting f${i}() that returns ${i}.`,
-  files: [`src/f${i}.js`],
+  description: `Create src/f${i}.ts exporting f${i}(): number that returns ${i}.`,
+  files: [`src/f${i}.ts`],
   dependsOn: [],
   acceptance: [`f${i}() returns ${i}`],
-  verify: [`test -f src/f${i}.js`],
+  verify: [`test -f src/f${i}.ts`],
 }))
 const FOUR_PLAN = { summary: "Four independent modules.", tasks: FOUR }
-const FOUR_MISSION = "Add src/f1.js … src/f4.js, each exporting fN() that returns N."
+const FOUR_MISSION = "Add src/f1.ts … src/f4.ts, each exporting fN(): number that returns N."
 const filesOf = (id: string): Record<string, string> => {
   const i = id.replace(/^T/, "")
-  return { [`src/f${i}.js`]: `export function f${i}() {\n  return ${i}\n}\n` }
+  return { [`src/f${i}.ts`]: `export function f${i}(): number {\n  return ${i}\n}\n` }
 }
-const PROJECT_FILES = { "package.json": '{ "name": "four", "type": "module" }\n', "README.md": "# four\n" }
+/** TypeScript with a strict tsconfig, so every task's change goes through the type-check gate's language server. */
+const PROJECT_FILES = {
+  "package.json": '{ "name": "four", "type": "module" }\n',
+  "tsconfig.json": '{ "compilerOptions": { "strict": true, "noEmit": true, "target": "ES2022", "module": "ESNext" }, "include": ["src"] }\n',
+  "src/index.ts": 'export const name = "four"\n',
+  "README.md": "# four\n",
+}
 
 interface E2eRun {
   variant: string
@@ -154,6 +160,8 @@ interface E2eRun {
   workSpanMs: number
   /** First worker request start → last task-review request end (ours); = work span for the task tool. */
   tasksSpanMs: number
+  /** End of the last request before the first worker request (the plan, or the task tool's call) → end of the tasks span: also counts creating the checkouts and OpenCode's start-up in each new directory. */
+  roundSpanMs: number
   requests: number
   /** Ours: model requests on the serial path (commander, planner, final review) and of the 4 tasks (workers, task reviews). */
   serialRequests?: number
@@ -161,10 +169,18 @@ interface E2eRun {
   note?: string
 }
 
-function spans(log: LogEntry[], isWork: (e: LogEntry) => boolean, isTaskReview: (e: LogEntry) => boolean = () => false): { modelSpanMs: number; workSpanMs: number; tasksSpanMs: number } {
+function spans(
+  log: LogEntry[],
+  isWork: (e: LogEntry) => boolean,
+  isTaskReview: (e: LogEntry) => boolean = () => false,
+): { modelSpanMs: number; workSpanMs: number; tasksSpanMs: number; roundSpanMs: number } {
   const work = log.filter((e) => !e.isTitleRequest)
   const span = (es: LogEntry[]) => (es.length ? Math.max(...es.map((e) => e.endedAt)) - Math.min(...es.map((e) => e.startedAt)) : NaN)
-  return { modelSpanMs: span(work), workSpanMs: span(work.filter(isWork)), tasksSpanMs: span(work.filter((e) => isWork(e) || isTaskReview(e))) }
+  const tasks = work.filter((e) => isWork(e) || isTaskReview(e))
+  const firstWork = Math.min(...work.filter(isWork).map((e) => e.startedAt))
+  const roundStart = Math.max(...work.filter((e) => e.startedAt < firstWork).map((e) => e.endedAt))
+  const roundSpanMs = tasks.length ? Math.max(...tasks.map((e) => e.endedAt)) - roundStart : NaN
+  return { modelSpanMs: span(work), workSpanMs: span(work.filter(isWork)), tasksSpanMs: span(tasks), roundSpanMs }
 }
 
 const isTaskRequest = (e: LogEntry): boolean => roleOf(e) === "worker" || (roleOf(e) === "reviewer" && /^# T\d · /m.test(e.firstUserText))
@@ -175,14 +191,14 @@ async function ours(concurrency: number): Promise<E2eRun> {
       delayMs: REPLY_MS,
       plan: () => FOUR_PLAN,
       work: (o) => filesOf(o.taskId),
-      review: (r) => ({ verdict: "pass", summary: `Checked ${r.taskId}.`, issues: [], evidence: [{ command: r.taskId === "mission" ? "true" : `test -f src/f${r.taskId.slice(1)}.js`, exitCode: 0 }] }),
+      review: (r) => ({ verdict: "pass", summary: `Checked ${r.taskId}.`, issues: [], evidence: [{ command: r.taskId === "mission" ? "true" : `test -f src/f${r.taskId.slice(1)}.ts`, exitCode: 0 }] }),
     }),
   )
   try {
     const project = makeProject({ git: true, files: PROJECT_FILES })
     const res = await runTask(project, server, FOUR_MISSION, { concurrency })
     const text = res.events.filter((e) => e.type === "text").map((e) => e.part?.text ?? "").join("\n")
-    const ok = res.code === 0 && /Mission sealed/.test(text) && [1, 2, 3, 4].every((i) => project.exists(`src/f${i}.js`))
+    const ok = res.code === 0 && /Mission sealed/.test(text) && [1, 2, 3, 4].every((i) => project.exists(`src/f${i}.ts`))
     return {
       variant: `ours c=${concurrency}`,
       ok,
@@ -227,7 +243,7 @@ async function taskTool(): Promise<E2eRun> {
       args: ["run", "--agent", "build", "--format", "json", FOUR_MISSION],
       timeoutMs: 400_000,
     })
-    const ok = res.code === 0 && [1, 2, 3, 4].every((i) => project.exists(`src/f${i}.js`))
+    const ok = res.code === 0 && [1, 2, 3, 4].every((i) => project.exists(`src/f${i}.ts`))
     return {
       variant: "OpenCode task tool (build, no plugin)",
       ok,
@@ -248,7 +264,7 @@ async function e2eBench() {
   for (let i = 0; i < E2E_RUNS; i++) {
     for (const run of [() => ours(4), () => ours(1), () => taskTool()]) {
       const r = await run()
-      console.log(`${r.variant} run ${i + 1}: ok=${r.ok} process ${r.processMs} ms, model span ${r.modelSpanMs} ms, work span ${r.workSpanMs} ms${r.note ? ` (${r.note})` : ""}`)
+      console.log(`${r.variant} run ${i + 1}: ok=${r.ok} process ${r.processMs} ms, model span ${r.modelSpanMs} ms, round span ${r.roundSpanMs} ms, work span ${r.workSpanMs} ms, tasks span ${r.tasksSpanMs} ms${r.note ? ` (${r.note})` : ""}`)
       runs.push(r)
     }
   }
@@ -263,6 +279,7 @@ async function e2eBench() {
       medianModelSpanMs: median(ok.map((r) => r.modelSpanMs)),
       medianWorkSpanMs: median(ok.map((r) => r.workSpanMs)),
       medianTasksSpanMs: median(ok.map((r) => r.tasksSpanMs)),
+      medianRoundSpanMs: median(ok.map((r) => r.roundSpanMs)),
       medianRequests: median(ok.map((r) => r.requests)),
     }
   })
@@ -276,6 +293,7 @@ async function e2eBench() {
     c1OverC4ModelSpan: ratio(c1?.medianModelSpanMs, c4?.medianModelSpanMs),
     c1OverC4WorkSpan: ratio(c1?.medianWorkSpanMs, c4?.medianWorkSpanMs),
     c1OverC4TasksSpan: ratio(c1?.medianTasksSpanMs, c4?.medianTasksSpanMs),
+    c1OverC4RoundSpan: ratio(c1?.medianRoundSpanMs, c4?.medianRoundSpanMs),
     oursC4OverTaskToolProcess: ratio(c4?.medianProcessMs, tt?.medianProcessMs),
     oursC4OverTaskToolWorkSpan: ratio(c4?.medianWorkSpanMs, tt?.medianWorkSpanMs),
   }
@@ -340,11 +358,14 @@ async function main(): Promise<void> {
       "",
       `Measured ${e2e.measuredAt}, load ${e2e.machine.loadavg.join(" ")} at the start, ${after.loadavg.join(" ")} at the end.`,
       "",
-      "process = `opencode run` start to exit; model span = first to last model request; work span = first to last request of the 4 tasks' worker/subagent sessions; tasks span = work span through the last task review (ours). Ours includes planning, 4 reviews and the final review; the task tool does no planning or review.",
+      "The project is TypeScript with a strict tsconfig: each task's change passes the syntax, type-check (warm language server) and verify gates before its review. process = `opencode run` start to exit; model span = first to last model request; work span = first to last request of the 4 tasks' worker/subagent sessions; tasks span = work span through the last task review (ours); round span = from the end of the request before the first worker request (the plan; the task tool's call) to the end of the tasks span, so it also counts creating the checkouts and OpenCode's start-up in each new directory, which the tasks span counts only for tasks 2–4 at c=1. Ours includes planning, 4 reviews and the final review; the task tool does no planning or review.",
       "",
-      table(["variant", "ok", "process ms", "model span ms", "work span ms", "tasks span ms", "requests"], e2e.summary.map((s) => [s.variant, `${s.ok}/${s.runs}`, s.medianProcessMs, s.medianModelSpanMs, s.medianWorkSpanMs, s.medianTasksSpanMs, s.medianRequests])),
+      table(
+        ["variant", "ok", "process ms", "model span ms", "round span ms", "work span ms", "tasks span ms", "requests"],
+        e2e.summary.map((s) => [s.variant, `${s.ok}/${s.runs}`, s.medianProcessMs, s.medianModelSpanMs, s.medianRoundSpanMs, s.medianWorkSpanMs, s.medianTasksSpanMs, s.medianRequests]),
+      ),
       "",
-      `- c=1 ÷ c=4 (target ≥ 3.6×): process ${e2e.ratios.c1OverC4Process}×, model span ${e2e.ratios.c1OverC4ModelSpan}×, work span ${e2e.ratios.c1OverC4WorkSpan}×, tasks span ${e2e.ratios.c1OverC4TasksSpan}×`,
+      `- c=1 ÷ c=4 (target ≥ 3.6×): process ${e2e.ratios.c1OverC4Process}×, model span ${e2e.ratios.c1OverC4ModelSpan}×, round span ${e2e.ratios.c1OverC4RoundSpan}×, work span ${e2e.ratios.c1OverC4WorkSpan}×, tasks span ${e2e.ratios.c1OverC4TasksSpan}×`,
       `- ours c=4 ÷ task tool: process ${e2e.ratios.oursC4OverTaskToolProcess}×, work span ${e2e.ratios.oursC4OverTaskToolWorkSpan}×`,
       ...(e2e.bound
         ? [
