@@ -6,6 +6,7 @@ import { repoRoot } from "../workspace/git.js"
 import { InPlaceWorkspace } from "../workspace/in-place.js"
 import type { Workspace } from "../workspace/workspace.js"
 import { unfinishedOperation, WorktreeWorkspace } from "../workspace/worktrees.js"
+import { tokenizer } from "./brief.js"
 import { exceededBudget } from "./budget.js"
 import { commit, type EngineDeps, type Mission, runInMission } from "./context.js"
 import { Aimd } from "./concurrency.js"
@@ -158,6 +159,8 @@ async function execute(
   }
   running.set(state.id, { cancel: () => internal.abort() })
   register(state.commanderSession, state)
+  // The work orders' token counter loads (about 0.3 s of one core) while the planner thinks, not when the first round starts.
+  void tokenizer().catch(() => undefined)
   const cancelWatch = setInterval(() => {
     if (existsSync(path.join(store.dir, CANCEL_REQUEST))) internal.abort()
   }, 1_000)

@@ -1,7 +1,7 @@
 import { bullets, fill } from "../templates.js"
 import type { RoundTask, TaskCheckout } from "../workspace/workspace.js"
 import { buildBrief, capTokens, type Tokenizer, tokenizer } from "./brief.js"
-import { childTurn, commit, type Mission } from "./context.js"
+import { childTurn, commit, commitAll, type Mission } from "./context.js"
 import { prewarmTypeGate, runGates } from "./gates.js"
 import { memoryOf, rememberAttempt, rememberPlan } from "./memory.js"
 import { review, reviewFeedback } from "./review.js"
@@ -97,11 +97,14 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
       `Your change passed review but conflicted with work merged before it, in: ${conflict.paths.join(", ")}. ` +
       `Redo the task on the current files; this was your previous change:\n\n\`\`\`diff\n${clip(conflict.diff)}\n\`\`\``
   }
-  for (const task of tasks) {
+  // The round's attempts are recorded together: one event each, one state save.
+  const finished = tasks.flatMap((task) => {
     const result = results.get(task)
-    if (result) await finishAttempt(m, task, result)
-    else task.status = "pending"
-  }
+    if (result) return [finishAttempt(m, task, result)]
+    task.status = "pending"
+    return []
+  })
+  if (finished.length) await commitAll(m, finished)
 }
 
 function checkout(checkouts: Map<string, TaskCheckout>, task: TaskState): TaskCheckout {
@@ -110,13 +113,14 @@ function checkout(checkouts: Map<string, TaskCheckout>, task: TaskState): TaskCh
   return place
 }
 
-async function finishAttempt(m: Mission, task: TaskState, result: Result): Promise<void> {
+/** Records the attempt in the state and the memory; returns its event. */
+function finishAttempt(m: Mission, task: TaskState, result: Result): [string, Record<string, unknown>] {
   const attempt: Attempt = { attempt: task.attempts.length + 1, round: m.state.round, ...result }
   task.attempts.push(attempt)
   if (result.outcome === "passed") task.status = "passed"
   else task.status = task.attempts.length >= m.deps.options.maxAttempts ? "failed" : "pending"
   rememberAttempt(m.state, task, attempt)
-  await commit(m, "attempt_finished", { task: task.spec.id, attempt: attempt.attempt, outcome: result.outcome, status: task.status })
+  return ["attempt_finished", { task: task.spec.id, attempt: attempt.attempt, outcome: result.outcome, status: task.status }]
 }
 
 /** Longest previous-attempt feedback a work order carries (verbatim up to here, then cut with a marker). */

@@ -36,9 +36,15 @@ export class MissionStore {
   }
 
   async event(type: string, data: Record<string, unknown> = {}): Promise<void> {
+    await this.events([[type, data]])
+  }
+
+  /** Appends several events in one write. */
+  async events(events: readonly (readonly [type: string, data: Record<string, unknown>])[]): Promise<void> {
     await mkdir(this.dir, { recursive: true })
-    const line = JSON.stringify({ at: new Date().toISOString(), type, ...data })
-    await appendFile(path.join(this.dir, "events.jsonl"), `${line}\n`)
+    const at = new Date().toISOString()
+    const lines = events.map(([type, data]) => `${JSON.stringify({ at, type, ...data })}\n`)
+    await appendFile(path.join(this.dir, "events.jsonl"), lines.join(""))
   }
 
   async load(): Promise<MissionState> {

@@ -20,18 +20,27 @@ export const PLUGIN_IDENTITY: Record<string, string> = {
   GIT_COMMITTER_EMAIL: "orchestrator@localhost",
 }
 
-/** The plugin's own commits, merges and checkouts run none of the user's hooks and sign nothing. */
-const NO_HOOKS: Record<string, string> = {
-  GIT_CONFIG_COUNT: "2",
+/**
+ * The plugin's own commits, merges and checkouts run none of the user's hooks,
+ * sign nothing and start no automatic maintenance (git would run
+ * `git maintenance run --auto`, a process of its own, after every commit and
+ * merge; the user's next git command still runs it when it is due).
+ */
+const PLUGIN_CONFIG: Record<string, string> = {
+  GIT_CONFIG_COUNT: "4",
   GIT_CONFIG_KEY_0: "core.hooksPath",
   GIT_CONFIG_VALUE_0: "/dev/null",
   GIT_CONFIG_KEY_1: "commit.gpgsign",
   GIT_CONFIG_VALUE_1: "false",
+  GIT_CONFIG_KEY_2: "maintenance.auto",
+  GIT_CONFIG_VALUE_2: "false",
+  GIT_CONFIG_KEY_3: "gc.auto",
+  GIT_CONFIG_VALUE_3: "0",
 }
 
 /** Runs git with a clean git environment and returns its exit code and raw output; never rejects for a non-zero exit. */
 export function gitRaw(args: string[], options: GitOptions): Promise<GitResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0", ...NO_HOOKS }
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: "0", GIT_TERMINAL_PROMPT: "0", ...PLUGIN_CONFIG }
   for (const key of ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"]) delete env[key]
   Object.assign(env, options.env)
   return new Promise((resolve, reject) => {
@@ -59,10 +68,39 @@ export async function git(args: string[], options: GitOptions): Promise<string> 
 /** The repository's top-level directory, or undefined when `dir` is not in a git work tree. */
 export async function repoRoot(dir: string): Promise<string | undefined> {
   try {
-    const inside = (await git(["rev-parse", "--is-inside-work-tree"], { cwd: dir })).trim()
-    if (inside !== "true") return undefined
-    return (await git(["rev-parse", "--show-toplevel"], { cwd: dir })).trim()
+    // "true" then the top level; outside a work tree (in .git, a bare repository) `--show-toplevel` fails.
+    const out = await git(["rev-parse", "--is-inside-work-tree", "--show-toplevel"], { cwd: dir })
+    const lineEnd = out.indexOf("\n")
+    return out.slice(0, lineEnd) === "true" ? out.slice(lineEnd + 1).trim() : undefined
   } catch {
     return undefined
   }
+}
+
+/** One record of `git diff --raw`: the file's path and status, and its modes before and after ("000000" where absent). */
+export interface RawChange {
+  path: string
+  status: string
+  oldMode: string
+  newMode: string
+}
+
+/**
+ * Splits `git diff --raw -z` output (with `--patch`, too): the NUL-terminated
+ * records (`:<old mode> <new mode> <old id> <new id> <status>`, then the
+ * path) and what follows them (the patch).
+ */
+export function parseRawDiff(output: string): { changes: RawChange[]; rest: string } {
+  const changes: RawChange[] = []
+  let at = 0
+  while (output.startsWith(":", at)) {
+    const pathStart = output.indexOf("\0", at) + 1
+    const pathEnd = output.indexOf("\0", pathStart)
+    if (pathStart === 0 || pathEnd < 0) throw new Error("git diff --raw -z: a record without its path")
+    const [oldMode = "", newMode = "", , , status = ""] = output.slice(at + 1, pathStart - 1).split(" ")
+    changes.push({ path: output.slice(pathStart, pathEnd), status, oldMode, newMode })
+    at = pathEnd + 1
+  }
+  // With a patch, an empty field separates it from the records.
+  return { changes, rest: output.startsWith("\0", at) ? output.slice(at + 1) : output.slice(at) }
 }

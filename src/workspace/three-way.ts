@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readFile, rm, unlink, writeFile, mkdir } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import path from "node:path"
-import { gitRaw, git } from "./git.js"
+import { git, gitRaw, parseRawDiff } from "./git.js"
 
 export interface ApplyResult {
   applied: string[]
@@ -15,15 +15,12 @@ export interface ApplyResult {
  * edits made during the mission survive. Never touches the index or HEAD.
  */
 export async function applyThreeWay(root: string, base: string, head: string): Promise<ApplyResult> {
-  const listing = await git(["diff", "--name-status", "-z", "--no-renames", base, head], { cwd: root })
-  const fields = listing.split("\0").filter(Boolean)
+  const { changes } = parseRawDiff(await git(["diff", "--raw", "-z", "--no-renames", base, head], { cwd: root }))
   const result: ApplyResult = { applied: [], conflicts: [] }
   const scratch = await mkdtemp(path.join(tmpdir(), "orchestrator-apply-"))
   try {
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      const status = fields[i]!
-      const file = fields[i + 1]!
-      const outcome = await applyFile(root, file, status === "A" ? undefined : base, status === "D" ? undefined : head, scratch)
+    for (const { path: file, status, newMode } of changes) {
+      const outcome = await applyFile(root, file, status === "A" ? undefined : base, status === "D" ? undefined : head, newMode === "100755", scratch)
       result[outcome === "conflict" ? "conflicts" : "applied"].push(file)
     }
   } finally {
@@ -32,7 +29,7 @@ export async function applyThreeWay(root: string, base: string, head: string): P
   return result
 }
 
-async function applyFile(root: string, file: string, base: string | undefined, head: string | undefined, scratch: string) {
+async function applyFile(root: string, file: string, base: string | undefined, head: string | undefined, executable: boolean, scratch: string) {
   const target = path.join(root, file)
   const [ours, older, theirs] = await Promise.all([
     readFile(target).catch(() => undefined),
@@ -45,7 +42,7 @@ async function applyFile(root: string, file: string, base: string | undefined, h
     else {
       await mkdir(path.dirname(target), { recursive: true })
       await writeFile(target, theirs)
-      if (await isExecutable(root, head!, file)) await chmod(target, 0o755)
+      if (executable) await chmod(target, 0o755)
     }
     return "applied"
   }
@@ -65,11 +62,6 @@ async function blob(root: string, commit: string, file: string): Promise<Buffer 
   // --filters: the working-tree form (line endings, smudge filters), as it is compared with the user's file.
   const res = await gitRaw(["cat-file", "--filters", `${commit}:${file}`], { cwd: root })
   return res.code === 0 ? res.stdout : undefined
-}
-
-async function isExecutable(root: string, commit: string, file: string): Promise<boolean> {
-  const entry = await git(["ls-tree", commit, "--", file], { cwd: root })
-  return entry.startsWith("100755")
 }
 
 function same(a: Buffer | undefined, b: Buffer | undefined): boolean {

@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto"
 import { existsSync } from "node:fs"
 import { mkdir, rm } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { availableParallelism, tmpdir } from "node:os"
 import path from "node:path"
-import { git, gitRaw, PLUGIN_IDENTITY } from "./git.js"
+import pLimit from "p-limit"
+import { git, gitRaw, parseRawDiff, PLUGIN_IDENTITY } from "./git.js"
 import { TreeSnapshots } from "./snapshot.js"
 import { applyThreeWay } from "./three-way.js"
 import type { MergeConflict, RoundTask, SealOutcome, TaskCheckout, Workspace } from "./workspace.js"
@@ -18,11 +19,10 @@ export async function unfinishedOperation(projectDir: string): Promise<string | 
     ["REVERT_HEAD", "a revert"],
     ["BISECT_LOG", "a bisect"],
   ]
-  for (const [marker, what] of markers) {
-    const file = (await git(["rev-parse", "--path-format=absolute", "--git-path", marker], { cwd: projectDir })).trim()
-    if (existsSync(file)) return what
-  }
-  return undefined
+  // One line per marker, in order.
+  const args = ["rev-parse", "--path-format=absolute", ...markers.flatMap(([marker]) => ["--git-path", marker])]
+  const files = (await git(args, { cwd: projectDir })).split("\n")
+  return markers.find((_, i) => files[i] && existsSync(files[i]))?.[1]
 }
 
 /** Where the worktrees of every mission live. */
@@ -46,7 +46,7 @@ export class WorktreeWorkspace implements Workspace {
   readonly mode = "worktree"
   readonly parallelSafe = true
   readonly note: string
-  private readonly tasks = new Map<string, { branch: string; path: string; start: string }>()
+  private readonly tasks = new Map<string, AttemptCheckout>()
   /** `$TMPDIR/opencode-orchestrator/<repo>-<hash>/<mission-id>`: every worktree of the mission. */
   private readonly worktreeRoot: string
   /** The project directory relative to the repository root ("" at the root). */
@@ -87,8 +87,7 @@ export class WorktreeWorkspace implements Workspace {
       await git(["commit-tree", tree, ...parents, "-m", `orchestrator: base of mission ${missionId}`], { cwd: root, env: PLUGIN_IDENTITY })
     ).trim()
     const ws = new WorktreeWorkspace(root, projectDir, missionId, base)
-    await git(["update-ref", ws.baseRef, base], { cwd: root })
-    await git(["update-ref", `refs/heads/${ws.branch}`, base], { cwd: root })
+    await git(["update-ref", "--stdin"], { cwd: root, input: `update ${ws.baseRef} ${base}\nupdate refs/heads/${ws.branch} ${base}\n` })
     await ws.checkOutIntegration()
     return ws
   }
@@ -108,9 +107,12 @@ export class WorktreeWorkspace implements Workspace {
     const ws = new WorktreeWorkspace(root, projectDir, missionId, base)
     await gitRaw(["worktree", "prune"], { cwd: root })
     const leftovers = await git(["for-each-ref", "--format=%(refname:short)", `refs/heads/${ws.branch}--*`], { cwd: root })
-    for (const name of leftovers.split("\n").filter(Boolean)) {
-      await ws.discard({ path: path.join(ws.worktreeRoot, name.slice(ws.branch.length + 2)), branch: name })
-    }
+    await ws.discard(
+      leftovers
+        .split("\n")
+        .filter(Boolean)
+        .map((name) => ({ path: path.join(ws.worktreeRoot, name.slice(ws.branch.length + 2)), branch: name })),
+    )
     await ws.checkOutIntegration()
     return ws
   }
@@ -123,34 +125,59 @@ export class WorktreeWorkspace implements Workspace {
     await git(["worktree", "add", "--quiet", where, this.branch], { cwd: this.root })
   }
 
+  /**
+   * Gives every task attempt of the round its branch from the integration
+   * head (all in one ref transaction) and its worktree on it. Git registers
+   * the worktrees one at a time (`git worktree add` reads every other
+   * worktree's files, and fails on one that another `add` is still writing);
+   * the checkouts, each of the whole tree, then run as many at once as there
+   * are cores.
+   */
   async begin(tasks: readonly RoundTask[]): Promise<Map<string, TaskCheckout>> {
     const start = (await git(["rev-parse", `refs/heads/${this.branch}`], { cwd: this.root })).trim()
-    const checkouts = new Map<string, TaskCheckout>()
-    for (const task of tasks) {
+    // A retry starts afresh from the integration head: its previous attempt goes first.
+    await this.discard(tasks.flatMap((t) => this.tasks.get(t.id) ?? []))
+    const attempts = tasks.map((task) => {
       const name = `${task.id}-a${task.attempt}`
-      const branch = `${this.branch}--${name}`
-      const where = path.join(this.worktreeRoot, name)
-      const previous = this.tasks.get(task.id)
-      if (previous) await this.discard(previous)
-      await this.removeWorktree(where)
-      await git(["worktree", "add", "--quiet", "-B", branch, where, start], { cwd: this.root })
-      this.tasks.set(task.id, { branch, path: where, start })
-      const directory = path.join(where, this.relative)
-      let collected: Promise<string[]> | undefined
+      const entry: AttemptCheckout = { branch: `${this.branch}--${name}`, path: path.join(this.worktreeRoot, name), start }
+      this.tasks.set(task.id, entry)
+      return { task, entry }
+    })
+    const branches = attempts.map(({ entry }) => `update refs/heads/${entry.branch} ${start}\n`).join("")
+    await git(["update-ref", "-m", `orchestrator: round from ${start}`, "--stdin"], { cwd: this.root, input: branches })
+    for (const { entry } of attempts) {
+      await this.removeWorktree(entry.path)
+      await git(["worktree", "add", "--quiet", "--no-checkout", entry.path, entry.branch], { cwd: this.root })
+    }
+    const limit = pLimit(availableParallelism())
+    // What `git worktree add` runs itself when it checks out.
+    const checkOut = (entry: AttemptCheckout) => git(["reset", "--hard", "--quiet", "--no-recurse-submodules"], { cwd: entry.path })
+    // Settled, not raced: a failed checkout must not leave others writing while the mission cleans up.
+    const checkedOut = await Promise.allSettled(attempts.map(({ entry }) => limit(() => checkOut(entry))))
+    const failed = checkedOut.find((c) => c.status === "rejected")
+    if (failed) throw failed.reason
+
+    const checkouts = new Map<string, TaskCheckout>()
+    for (const { task, entry } of attempts) {
+      const directory = path.join(entry.path, this.relative)
+      let collected: Promise<RecordedChange> | undefined
+      const collect = () => (collected ??= this.commitTask(entry, directory, task))
       checkouts.set(task.id, {
         directory,
-        collect: () => (collected ??= this.commitTask(where, directory, task, start)),
-        diff: () => git(["diff", "--no-color", "--no-renames", "--relative", start, "HEAD"], { cwd: directory }),
+        collect: async () => (await collect()).files,
+        diff: async () => (await collect()).diff,
       })
     }
     return checkouts
   }
 
-  private async commitTask(where: string, directory: string, task: RoundTask, start: string): Promise<string[]> {
-    await git(["add", "--all"], { cwd: where })
-    await git(["commit", "--quiet", "--allow-empty", "--no-verify", "-m", `${task.id}: ${task.title}`], { cwd: where, env: PLUGIN_IDENTITY })
-    const names = await git(["diff", "--name-only", "-z", "--no-renames", "--relative", start, "HEAD"], { cwd: directory })
-    return names.split("\0").filter(Boolean)
+  /** Commits the worker's change on the attempt's branch; its files and diff come from one `git diff` (raw records, then the patch). */
+  private async commitTask(entry: AttemptCheckout, directory: string, task: RoundTask): Promise<RecordedChange> {
+    await git(["add", "--all"], { cwd: entry.path })
+    await git(["commit", "--quiet", "--allow-empty", "--no-verify", "-m", `${task.id}: ${task.title}`], { cwd: entry.path, env: PLUGIN_IDENTITY })
+    const output = await git(["diff", "--no-color", "--no-renames", "--relative", "--raw", "-z", "--patch", entry.start, "HEAD"], { cwd: directory })
+    const { changes, rest } = parseRawDiff(output)
+    return { files: changes.map((c) => c.path), diff: rest }
   }
 
   async merge(tasks: readonly RoundTask[]): Promise<Map<string, MergeConflict>> {
@@ -193,18 +220,26 @@ export class WorktreeWorkspace implements Workspace {
     return `apply it with \`git diff --binary ${this.baseRef} ${this.branch} | git apply\``
   }
 
+  /** Every worktree (task attempts' and the integration one) goes with the mission's temp root; git forgets them in one prune, the task branches in one ref transaction. */
   async dispose(): Promise<void> {
-    for (const entry of this.tasks.values()) await this.discard(entry)
+    const entries = [...this.tasks.values()]
     this.tasks.clear()
-    await this.removeWorktree(path.join(this.worktreeRoot, "integration"))
-    await gitRaw(["worktree", "prune"], { cwd: this.root })
     await rm(this.worktreeRoot, { recursive: true, force: true })
+    await gitRaw(["worktree", "prune"], { cwd: this.root })
+    await this.deleteBranches(entries)
   }
 
-  /** Removes a task attempt's worktree and branch (a retry starts afresh from the integration head). */
-  private async discard(entry: { path: string; branch: string }): Promise<void> {
-    await this.removeWorktree(entry.path)
-    await gitRaw(["branch", "-D", entry.branch], { cwd: this.root })
+  /** Removes task attempts' worktrees (their directories, then git's records of them, in one prune) and their branches. */
+  private async discard(entries: readonly { path: string; branch: string }[]): Promise<void> {
+    if (entries.length === 0) return
+    await Promise.all(entries.map((entry) => rm(entry.path, { recursive: true, force: true })))
+    await gitRaw(["worktree", "prune"], { cwd: this.root })
+    await this.deleteBranches(entries)
+  }
+
+  private async deleteBranches(entries: readonly { branch: string }[]): Promise<void> {
+    if (entries.length === 0) return
+    await gitRaw(["update-ref", "--stdin"], { cwd: this.root, input: entries.map((e) => `delete refs/heads/${e.branch}\n`).join("") })
   }
 
   private async removeWorktree(where: string): Promise<void> {
@@ -212,4 +247,17 @@ export class WorktreeWorkspace implements Workspace {
     await gitRaw(["worktree", "remove", "--force", "--force", where], { cwd: this.root })
     await rm(where, { recursive: true, force: true })
   }
+}
+
+/** A task attempt's branch and worktree, and the integration head it started from. */
+interface AttemptCheckout {
+  branch: string
+  path: string
+  start: string
+}
+
+/** What a worker changed: the files (relative to the project directory) and the unified diff. */
+interface RecordedChange {
+  files: string[]
+  diff: string
 }

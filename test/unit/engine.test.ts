@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process"
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { MissionStore } from "../../src/mission/store.js"
 import { defaultWorker, PASS, planner, runScripted } from "./fake-sdk.js"
 import {
@@ -319,6 +319,26 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect(run.report).toMatch(/- isolation: off — /)
     expect(run.fake.of("reviewer", "T2")[0]!.text).toContain("+done T2 #1")
     expect(run.fake.of("reviewer", "T2")[0]!.text).not.toContain("done T1")
+  })
+
+  it("records a round's attempts with one state save however many tasks ran, and one event per attempt", async () => {
+    const saves = async (n: number) => {
+      const dir = gitRepo()
+      const ids = Array.from({ length: n }, (_, i) => `T${i + 1}`)
+      const save = vi.spyOn(MissionStore.prototype, "save")
+      try {
+        const run = await runScripted(dir, { planner: planner(plan(ids.map((id) => task(id)))) }, { concurrency: 4 })
+        expect(run.state.status).toBe("sealed")
+        const store = new MissionStore(dir, run.state.id)
+        const events = readFileSync(path.join(store.dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+        expect(events.filter((e) => e.type === "attempt_finished").map((e) => [e.task, e.outcome, e.status])).toEqual(ids.map((id) => [id, "passed", "passed"]))
+        expect(await store.load()).toEqual(run.state)
+        return save.mock.calls.length
+      } finally {
+        save.mockRestore()
+      }
+    }
+    expect(await saves(6)).toBe(await saves(1))
   })
 
   it("runs the same three tasks in one round inside a git repository", async () => {

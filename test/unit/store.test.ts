@@ -39,6 +39,19 @@ describe("mission/store.ts", () => {
     expect(typeof lines[0].at).toBe("string")
   })
 
+  it("appends several events in one write, each a JSON line", async () => {
+    const dir = tempDir()
+    const store = new MissionStore(dir, "m-1")
+    await store.event("first")
+    await store.events([
+      ["a", { n: 1 }],
+      ["b", { n: 2 }],
+    ])
+    await store.events([])
+    const lines = readFileSync(path.join(store.dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    expect(lines.map((l) => [l.type, l.n])).toEqual([["first", undefined], ["a", 1], ["b", 2]])
+  })
+
   it("load rejects a corrupt state.json clearly and leaves it as it is", async () => {
     const dir = tempDir()
     const store = new MissionStore(dir, "m-1")

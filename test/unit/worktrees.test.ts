@@ -1,11 +1,41 @@
 // Integration tests of the git-worktree workspace on real repositories in temp dirs (issue 4).
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import type { RoundTask } from "../../src/workspace/workspace.js"
+import { parseRawDiff } from "../../src/workspace/git.js"
 import { isMissionCheckout, WorktreeWorkspace } from "../../src/workspace/worktrees.js"
 import { gitRepo, orchestratorRefs, sh, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "./helpers.js"
+
+interface GitProcess {
+  /** The arguments, e.g. "worktree add --quiet …". */
+  command: string
+  started: number
+  ended: number
+}
+
+/** Runs `fn` with git's trace2 on; returns every git process it started (nested ones too), in start order. */
+async function gitRuns(fn: () => Promise<unknown>): Promise<GitProcess[]> {
+  const file = path.join(tempDir("orch-trace-"), "trace2")
+  process.env.GIT_TRACE2_EVENT = file
+  try {
+    await fn()
+  } finally {
+    delete process.env.GIT_TRACE2_EVENT
+  }
+  const events = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []
+  const ended = new Map(events.filter((e) => e.event === "exit").map((e) => [e.sid, Date.parse(e.time)]))
+  return events
+    .filter((e) => e.event === "start")
+    .map((e) => ({ command: e.argv.slice(1).join(" "), started: Date.parse(e.time), ended: ended.get(e.sid) ?? Number.NaN }))
+}
+const gitProcesses = async (fn: () => Promise<unknown>) => (await gitRuns(fn)).map((p) => p.command)
+const named = <T extends string | GitProcess>(processes: T[], command: string) =>
+  processes.filter((p) => {
+    const text = typeof p === "string" ? p : p.command
+    return text === command || text.startsWith(`${command} `)
+  })
 
 const LINES = `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n")}\n`
 const edit = (text: string, line: number, to: string) => text.replace(`line ${line}\n`, `${to}\n`)
@@ -135,6 +165,27 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
     expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
   })
 
+  it("seal gives a file the task made executable its mode, and a new plain file none", async () => {
+    const dir = gitRepo({ "lines.txt": LINES, "tool.sh": "echo old\n" })
+    const { ws } = await open(dir)
+    try {
+      const t = (await ws.begin([roundTask("A")])).get("A")!
+      writeFileSync(path.join(t.directory, "tool.sh"), "echo new\n")
+      chmodSync(path.join(t.directory, "tool.sh"), 0o755)
+      writeFileSync(path.join(t.directory, "run.sh"), "echo run\n")
+      chmodSync(path.join(t.directory, "run.sh"), 0o755)
+      writeFileSync(path.join(t.directory, "notes.txt"), "plain\n")
+      await t.collect()
+      await ws.merge([roundTask("A")])
+      expect((await ws.seal("apply")).conflicts).toEqual([])
+      const executable = (file: string) => (statSync(path.join(dir, file)).mode & 0o111) !== 0
+      expect(["tool.sh", "run.sh", "notes.txt", "lines.txt"].map(executable)).toEqual([true, true, false, false])
+      expect(readFileSync(path.join(dir, "tool.sh"), "utf8")).toBe("echo new\n")
+    } finally {
+      await ws.dispose()
+    }
+  })
+
   it("seal('branch') leaves the user's files untouched and the result on the branch", async () => {
     const dir = gitRepo({ "lines.txt": LINES })
     writeFiles(dir, { "wip.txt": "user's work in progress\n" })
@@ -171,5 +222,132 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
     expect(worktreeList(dir)).toEqual([dir])
     expect(existsSync(worktreeRootOf(dir, id))).toBe(false)
     await ws.dispose() // twice is safe
+  })
+
+  it("begin gives every attempt of a round its own branch (one ref transaction) and worktree from the integration head; a retry replaces only its task's previous attempt", async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    const { ws, id } = await open(dir)
+    const ids = ["A", "B", "C", "D", "E", "F"]
+    try {
+      const head = sh(dir, "rev-parse", `refs/heads/orchestrator/${id}`).trim()
+      let checkouts = new Map<string, { directory: string }>()
+      const runs = await gitRuns(async () => {
+        checkouts = await ws.begin(ids.map((t) => roundTask(t)))
+      })
+      expect(named(runs, "update-ref")).toHaveLength(1)
+      expect(named(runs, "branch")).toEqual([])
+      // Git's worktree registry takes one add at a time: concurrent adds read each other's half-written files and fail.
+      const adds = named(runs, "worktree add")
+      expect(adds).toHaveLength(ids.length)
+      for (let i = 1; i < adds.length; i++) expect(adds[i]!.started).toBeGreaterThanOrEqual(adds[i - 1]!.ended)
+      const directories = ids.map((t) => checkouts.get(t)!.directory)
+      expect(new Set(directories).size).toBe(ids.length)
+      expect(worktreeList(dir).sort()).toEqual([dir, ws.integrationDir, ...directories].sort())
+      expect(sh(dir, "worktree", "list", "--porcelain")).not.toMatch(/^(locked|prunable)/m)
+      for (const t of ids) {
+        const where = checkouts.get(t)!.directory
+        expect(sh(where, "symbolic-ref", "HEAD").trim()).toBe(`refs/heads/orchestrator/${id}--${t}-a1`)
+        expect(sh(where, "rev-parse", "HEAD").trim()).toBe(head)
+        expect(sh(where, "status", "--porcelain")).toBe("")
+        expect(readFileSync(path.join(where, "lines.txt"), "utf8")).toBe(LINES)
+      }
+
+      const retry = (await ws.begin([roundTask("B", 2)])).get("B")!
+      expect(existsSync(checkouts.get("B")!.directory)).toBe(false)
+      expect(sh(retry.directory, "symbolic-ref", "HEAD").trim()).toBe(`refs/heads/orchestrator/${id}--B-a2`)
+      const taskBranches = orchestratorRefs(dir).filter((r) => r.includes("--"))
+      expect(taskBranches.sort()).toEqual([...ids.filter((t) => t !== "B").map((t) => `${t}-a1`), "B-a2"].map((n) => `refs/heads/orchestrator/${id}--${n}`).sort())
+      expect(worktreeList(dir)).toHaveLength(ids.length + 2)
+    } finally {
+      await ws.dispose()
+    }
+    expect(worktreeList(dir)).toEqual([dir])
+    expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
+  })
+
+  it("collect commits the change and reads its files and diff in one git diff, relative to the project directory; commits and merges start no git maintenance", async () => {
+    const dir = gitRepo({ "app/lines.txt": LINES, "app/a b.txt": "old\n", "app/gone.txt": "bye\n", "outside.txt": "root\n" })
+    sh(dir, "config", "maintenance.auto", "true")
+    const ws = await WorktreeWorkspace.open(path.join(dir, "app"), dir, missionId(), tempDir("orch-state-"))
+    try {
+      const t = (await ws.begin([roundTask("A")])).get("A")!
+      writeFileSync(path.join(t.directory, "lines.txt"), edit(LINES, 3, "line 3 by A"))
+      writeFileSync(path.join(t.directory, "a b.txt"), "new\n")
+      writeFileSync(path.join(t.directory, "naïve café.txt"), "crème\n")
+      rmSync(path.join(t.directory, "gone.txt"))
+      writeFileSync(path.join(t.directory, "..", "outside.txt"), "changed outside the project\n")
+      let files: string[] = []
+      let diff = ""
+      const processes = await gitProcesses(async () => {
+        files = await t.collect()
+        diff = await t.diff()
+        await ws.merge([roundTask("A")])
+      })
+      expect(files.sort()).toEqual(["a b.txt", "gone.txt", "lines.txt", "naïve café.txt"])
+      // The same patch as a plain `git diff --relative` of the attempt's commit.
+      expect(diff).toBe(sh(t.directory, "diff", "--no-color", "--no-renames", "--relative", "HEAD~1", "HEAD"))
+      expect(diff).toContain("+line 3 by A")
+      expect(diff).not.toContain("outside")
+      expect(named(processes, "diff")).toHaveLength(1)
+      expect(named(processes, "maintenance")).toEqual([])
+      expect(named(processes, "gc")).toEqual([])
+      expect(named(processes, "commit")).toHaveLength(1)
+      expect(named(processes, "merge")).toHaveLength(1)
+    } finally {
+      await ws.dispose()
+    }
+  })
+
+  it("reopen after a crash discards every task attempt the crashed run left (worktrees and branches) and keeps the merged work", async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    const { ws: crashed, id } = await open(dir)
+    const first = (await crashed.begin([roundTask("A")])).get("A")!
+    writeFileSync(path.join(first.directory, "lines.txt"), edit(LINES, 1, "line 1 by A"))
+    await first.collect()
+    await crashed.merge([roundTask("A")])
+    const left = await crashed.begin(["B", "C", "D"].map((t) => roundTask(t)))
+    rmSync(crashed.integrationDir, { recursive: true, force: true }) // the temp dir may be gone too
+    // No dispose: the process died here.
+
+    const ws = await WorktreeWorkspace.reopen(dir, dir, id)
+    try {
+      for (const where of [first.directory, ...["B", "C", "D"].map((t) => left.get(t)!.directory)]) expect(existsSync(where)).toBe(false)
+      expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
+      expect(worktreeList(dir)).toEqual([dir, ws.integrationDir])
+      expect(readFileSync(path.join(ws.integrationDir, "lines.txt"), "utf8")).toBe(edit(LINES, 1, "line 1 by A"))
+      const retry = (await ws.begin([roundTask("B")])).get("B")!
+      expect(readFileSync(path.join(retry.directory, "lines.txt"), "utf8")).toBe(edit(LINES, 1, "line 1 by A"))
+    } finally {
+      await ws.dispose()
+    }
+    expect(worktreeList(dir)).toEqual([dir])
+  })
+
+  it("dispose removes the worktrees of many tasks with a fixed number of git processes", async () => {
+    const dir = gitRepo({ "lines.txt": LINES })
+    const { ws, id } = await open(dir)
+    await ws.begin(["A", "B", "C", "D", "E"].map((t) => roundTask(t)))
+    const processes = await gitProcesses(() => ws.dispose())
+    expect(processes).toEqual(["worktree prune", "update-ref --stdin"])
+    expect(worktreeList(dir)).toEqual([dir])
+    expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
+    expect(existsSync(worktreeRootOf(dir, id))).toBe(false)
+  })
+})
+
+describe("workspace/git.ts parseRawDiff", () => {
+  it("splits raw records (any path) from the patch after them", () => {
+    const raw = ":100644 100755 aaa bbb M\0a b.txt\0:000000 100644 000 ccc A\0new\nline.txt\0:100644 000000 ddd 000 D\0日本.md\0"
+    expect(parseRawDiff(`${raw}\0diff --git a/a b.txt b/a b.txt\n+x\n`)).toEqual({
+      changes: [
+        { path: "a b.txt", status: "M", oldMode: "100644", newMode: "100755" },
+        { path: "new\nline.txt", status: "A", oldMode: "000000", newMode: "100644" },
+        { path: "日本.md", status: "D", oldMode: "100644", newMode: "000000" },
+      ],
+      rest: "diff --git a/a b.txt b/a b.txt\n+x\n",
+    })
+    expect(parseRawDiff(raw).rest).toBe("")
+    expect(parseRawDiff("")).toEqual({ changes: [], rest: "" })
+    expect(() => parseRawDiff(":100644 100644 aaa bbb M\0cut")).toThrow(/without its path/)
   })
 })
