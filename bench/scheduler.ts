@@ -82,8 +82,9 @@ async function engineRun(n: number): Promise<EngineRun> {
       t.submitVerdict(PASS)
     },
   })
-  // maxTasks is capped at 100 in the user-facing schema; the bench lifts it to reach 200 tasks.
-  const options = { ...Options.parse({ concurrency: ENGINE_CONCURRENCY, verifyTimeoutSec: 60 }), maxTasks: Math.max(n, 12) }
+  // maxTasks is capped at 100 in the user-facing schema; the bench lifts it to reach 200 tasks, and the
+  // child-session budget (default 200) to the planner, a worker and a reviewer per task, and the final review.
+  const options = { ...Options.parse({ concurrency: ENGINE_CONCURRENCY, verifyTimeoutSec: 60 }), maxTasks: Math.max(n, 12), maxChildSessions: 2 * n + 2 }
   const started = performance.now()
   try {
     const result = await runMission(
@@ -311,7 +312,7 @@ interface Previous {
   engineSource?: Revision
   plugin?: Revision
   engine?: { measuredAt: string; machine: ReturnType<typeof machine>; rows: Awaited<ReturnType<typeof engineBench>> }
-  e2e?: { measuredAt: string; machine: ReturnType<typeof machine> } & Awaited<ReturnType<typeof e2eBench>>
+  e2e?: { measuredAt: string; machine: ReturnType<typeof machine>; machineAfter?: ReturnType<typeof machine> } & Awaited<ReturnType<typeof e2eBench>>
 }
 
 function readPrevious(): Previous | undefined {
@@ -331,7 +332,7 @@ async function main(): Promise<void> {
   const plugin = ONLY === "engine" ? previous?.plugin : pluginRevision()
   const engine = ONLY === "e2e" ? previous?.engine : { measuredAt: started, machine: before, rows: await engineBench() }
   const e2eStarted = new Date().toISOString()
-  const e2e = ONLY === "engine" ? previous?.e2e : { measuredAt: e2eStarted, machine: machine(), ...(await e2eBench()) }
+  const e2e = ONLY === "engine" ? previous?.e2e : { measuredAt: e2eStarted, machine: machine(), ...(await e2eBench()), machineAfter: machine() }
   const after = machine()
   const data = { benchmark: "scheduler", started, engineSource, plugin, finished: new Date().toISOString(), machine: { before, after }, engine, e2e }
   const md: string[] = [
@@ -356,7 +357,7 @@ async function main(): Promise<void> {
     md.push(
       `## (b) Real OpenCode (plugin ${plugin.commit}${plugin.dirty ? " + uncommitted changes" : ""}), 4 independent tasks, scripted model ${e2e.replyMs} ms per reply (median of ${e2e.summary[0]?.runs} interleaved runs)`,
       "",
-      `Measured ${e2e.measuredAt}, load ${e2e.machine.loadavg.join(" ")} at the start, ${after.loadavg.join(" ")} at the end.`,
+      `Measured ${e2e.measuredAt}, load ${e2e.machine.loadavg.join(" ")} at the start, ${e2e.machineAfter?.loadavg.join(" ") ?? "(not recorded)"} at the end.`,
       "",
       "The project is TypeScript with a strict tsconfig: each task's change passes the syntax, type-check (warm language server) and verify gates before its review. process = `opencode run` start to exit; model span = first to last model request; work span = first to last request of the 4 tasks' worker/subagent sessions; tasks span = work span through the last task review (ours); round span = from the end of the request before the first worker request (the plan; the task tool's call) to the end of the tasks span, so it also counts creating the checkouts and OpenCode's start-up in each new directory, which the tasks span counts only for tasks 2–4 at c=1. Ours includes planning, 4 reviews and the final review; the task tool does no planning or review.",
       "",
