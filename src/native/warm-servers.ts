@@ -63,11 +63,10 @@ interface Server {
   pid?: number;
   /** Calls the next check answers. */
   waiting: Waiting[];
-  /** A check is running (or about to). */
+  /** A check is running, or calls wait for the next one. */
   checking: boolean;
   idle?: NodeJS.Timeout;
   lastUsed: number;
-  busy: boolean;
   closed: boolean;
   /** Closed by `closeWarmServers()`: calls still waiting are answered that it was shut down. */
   shutDown: boolean;
@@ -83,7 +82,7 @@ export function warmDiagnostics(root: string, files: string[], options: WarmOpti
   let server = servers.get(key);
   if (!server) {
     evictIfFull();
-    server = { key, root, command: options.command, waiting: [], checking: false, lastUsed: Date.now(), busy: false, closed: false, shutDown: false };
+    server = { key, root, command: options.command, waiting: [], checking: false, lastUsed: Date.now(), closed: false, shutDown: false };
     servers.set(key, server);
   }
   const target = server;
@@ -155,7 +154,6 @@ async function check(server: Server, files: string[], options: WarmOptions): Pro
     return report(unreported(files, { started: false, error }, false), began, false, false);
   }
   clearTimeout(server.idle);
-  server.busy = true;
   try {
     let started = false;
     let restarted = false;
@@ -201,7 +199,6 @@ async function check(server: Server, files: string[], options: WarmOptions): Pro
       return report(out, began, started, restarted, server.closed ? undefined : server.pid);
     }
   } finally {
-    server.busy = false;
     server.lastUsed = Date.now();
     if (!server.closed && server.id !== undefined) {
       server.idle = setTimeout(() => void close(server), options.idleMs);
@@ -238,7 +235,7 @@ async function close(server: Server): Promise<void> {
 function evictIfFull(): void {
   ensureExitHook();
   if (servers.size < MAX_SERVERS) return;
-  const idle = [...servers.values()].filter((s) => !s.busy).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+  const idle = [...servers.values()].filter((s) => !s.checking).sort((a, b) => a.lastUsed - b.lastUsed)[0];
   if (idle) void close(idle);
 }
 
