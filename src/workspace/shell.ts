@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process"
+import { type SandboxProfile, sandboxAvailable, wrapCommand } from "./sandbox.js"
 
 export interface CommandResult {
   exitCode: number
@@ -12,18 +13,31 @@ const OUTPUT_LIMIT = 16_000
 /**
  * Runs a shell command in its own process group so a timeout or an abort
  * ends everything it started. Never rejects: failures are exit codes.
+ * With `sandbox`, and a sandbox on this machine, the command runs confined
+ * to that profile (see sandbox.ts); without one it runs unconfined, and
+ * callers that must know check `sandboxAvailable()` themselves.
  */
 export function runCommand(
   command: string,
-  options: { cwd: string; timeoutMs: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv },
+  options: { cwd: string; timeoutMs: number; signal?: AbortSignal; env?: NodeJS.ProcessEnv; sandbox?: SandboxProfile },
 ): Promise<CommandResult> {
   return new Promise((resolve) => {
     let output = ""
     let timedOut = false
     let cut = false
-    const child = spawn("/bin/sh", ["-c", command], {
+    const env = options.env ?? process.env
+    let wrapped: { file: string; args: string[]; env: NodeJS.ProcessEnv } = { file: "/bin/sh", args: ["-c", command], env }
+    if (options.sandbox && sandboxAvailable().ok) {
+      try {
+        wrapped = wrapCommand(command, options.cwd, options.sandbox, { env })
+      } catch (error) {
+        resolve({ exitCode: 127, output: `sandbox: ${(error as Error).message}`, timedOut: false })
+        return
+      }
+    }
+    const child = spawn(wrapped.file, wrapped.args, {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      env: wrapped.env,
       detached: true,
       stdio: ["ignore", "pipe", "pipe"],
     })
