@@ -79,6 +79,31 @@ export const Options = z
       .strict()
       .default({})
       .describe("Language servers for code_diagnostics and the type-check gate; TypeScript/JavaScript defaults to typescript-language-server --stdio"),
+    checkout: z
+      .object({
+        dependencies: z
+          .array(z.string().min(1).refine((p) => !p.split("/").includes(".."), "must stay inside the repository"))
+          .default([])
+          .describe('Ignored directories to copy into every checkout besides node_modules, .venv and venv: names found anywhere (e.g. "vendor") or paths from the repository root (e.g. "build/cache")'),
+        setup: z.string().min(1).optional().describe('Run once in each new checkout after its dependencies were copied, e.g. "npm run codegen"; a failure stops the mission'),
+        install: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("Installs dependencies in a checkout whose manifests or lockfiles a task changed (default: setup, else from the lockfile, e.g. npm install)"),
+        timeoutSec: z.number().int().min(1).default(600).describe("Wall time of one setup or install"),
+      })
+      .strict()
+      .default({ dependencies: [], timeoutSec: 600 })
+      .describe("How each task checkout gets what git does not track (see docs/configuration.md#checkouts)"),
+    sandbox: z
+      .object({
+        required: z.boolean().default(false).describe("Refuse to start a mission when no sandbox (bubblewrap, sandbox-exec) is available"),
+        network: z.boolean().default(true).describe("Let sandboxed commands use the network (installs, test suites)"),
+      })
+      .strict()
+      .default({ required: false, network: true })
+      .describe("The sandbox every model-written command runs in: it can write only its checkout and the mission's private home and temp"),
     maxMissionChars: z.number().int().min(100).default(20_000).describe("Longest mission text accepted"),
     briefTokens: z.number().int().min(0).max(20_000).default(2000).describe("Token budget of the mission context in each work order (0: none)"),
     repoMapTokens: z.number().int().min(0).max(20_000).default(1500).describe("Token budget of the repo map the planner gets (0: none)"),

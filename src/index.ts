@@ -7,6 +7,7 @@ import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
 import type { ServerSettings } from "./native/language-servers.js"
 import { typeErrors } from "./native/type-check.js"
 import { closeWarmServers } from "./native/warm-servers.js"
+import { fileGuard } from "./opencode/file-guard.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
 import { handoffTools } from "./opencode/tools.js"
@@ -72,6 +73,8 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
     async "command.execute.before"(input) {
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)
     },
+    // OpenCode's file tools write only inside a mission session's checkout.
+    "tool.execute.before": fileGuard(handoffs),
     // A child whose plan or verdict was accepted is stopped before OpenCode asks the model once more.
     "chat.params": endTurnOnHandoff(handoffs, (id, directory) => sessions.abort(id, directory)),
   }

@@ -32,6 +32,8 @@ export type PromptName =
   | "replan-request"
   | "work-order"
   | "retry-feedback"
+  | "retry-continued"
+  | "retry-fresh"
   | "review-request"
   | "master-review"
   | "verdict-retry"

@@ -5,7 +5,7 @@ import type { ChildTurn, SessionGate } from "../opencode/sessions.js"
 import type { AgentId } from "../agents.js"
 import type { SyntaxReport } from "../native/types.js"
 import type { Workspace } from "../workspace/workspace.js"
-import { runCommand, type CommandResult } from "../workspace/shell.js"
+import type { CommandResult } from "../workspace/shell.js"
 import { exceededBudget, providerTrouble } from "./budget.js"
 import type { Aimd } from "./concurrency.js"
 import { register } from "./live.js"
@@ -55,6 +55,8 @@ export interface Mission {
   aimd: Aimd
   /** Usage already booked per child session (a session prompted twice reports its whole history). */
   booked: Map<string, Usage>
+  /** Each check's result by tree and command (see checks.ts). */
+  checks: Map<string, Promise<CommandResult>>
   /** The phase last announced with a toast. */
   lastPhase?: string
 }
@@ -171,14 +173,5 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       resolve()
     }
     signal.addEventListener("abort", done, { once: true })
-  })
-}
-
-/** Runs a verify or evidence command in `cwd` with the configured timeout. */
-export function runInMission(m: Mission, command: string, cwd: string): Promise<CommandResult> {
-  return runCommand(command, {
-    cwd,
-    timeoutMs: m.deps.options.verifyTimeoutSec * 1000,
-    signal: m.signal,
   })
 }

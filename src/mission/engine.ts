@@ -5,17 +5,20 @@ import { bullets, fill } from "../templates.js"
 import { repoRoot } from "../workspace/git.js"
 import { InPlaceWorkspace } from "../workspace/in-place.js"
 import type { Workspace } from "../workspace/workspace.js"
-import { unfinishedOperation, WorktreeWorkspace } from "../workspace/worktrees.js"
+import type { Options } from "../config.js"
+import { sandboxAvailable } from "../workspace/sandbox.js"
+import { type CheckoutSettings, CheckoutSetupError, unfinishedOperation, WorktreeWorkspace } from "../workspace/worktrees.js"
 import { tokenizer } from "./brief.js"
 import { exceededBudget } from "./budget.js"
-import { commit, type EngineDeps, type Mission, runInMission } from "./context.js"
+import { runCheck, runInCheckout } from "./checks.js"
+import { commit, type EngineDeps, type Mission } from "./context.js"
 import { Aimd } from "./concurrency.js"
 import { register } from "./live.js"
 import { acquireLock } from "./lock.js"
 import type { PlanSpec } from "./plan.js"
 import { obtainPlan, planRequest } from "./planning.js"
 import { renderReport } from "./report.js"
-import { indent, review, reviewFeedback } from "./review.js"
+import { indent, review, reviewFeedback, voided } from "./review.js"
 import { clip, runRound } from "./round.js"
 import { readyTasks } from "./schedule.js"
 import { emptyUsage, type FinalStatus, isFinal, type MissionState, newMissionId, requeueRunning, STATE_VERSION } from "./state.js"
@@ -53,15 +56,17 @@ export function cancelRunning(missionId: string): boolean {
 
 /** Starts a mission and runs it from plan to one of the five exit states. Never throws for the model's mistakes. */
 export async function runMission(input: MissionInput, deps: EngineDeps): Promise<MissionResult> {
+  const sandbox = sandboxNote(deps.options)
   const root = await refuseUnfinishedGitOperation(input.directory)
   const id = newMissionId()
   const store = new MissionStore(input.directory, id)
   await mkdir(store.dir, { recursive: true })
   const release = await acquireLock(store.dir, id)
   try {
+    const refused: MissionState["refused"] = []
     const workspace: Workspace = root
-      ? await WorktreeWorkspace.open(input.directory, root, id, store.dir)
-      : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository")
+      ? await WorktreeWorkspace.open(input.directory, root, id, store.dir, checkoutSettings(deps.options, store, refused, input.signal))
+      : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository", { network: deps.options.sandbox.network, refused })
     const state: MissionState = {
       version: STATE_VERSION,
       id,
@@ -75,7 +80,8 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
       usage: emptyUsage(),
       isolation: { mode: workspace.mode, note: workspace.note },
       missionVerify: [],
-      notes: [],
+      notes: sandbox ? [sandbox] : [],
+      refused,
       liveSessions: [],
       startedAt: new Date().toISOString(),
     }
@@ -97,6 +103,7 @@ export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promi
   const store = new MissionStore(input.directory, id)
   const state = await store.load()
   if (isFinal(state.status)) throw new Error(`Mission ${id} already ended (${state.status}); start a new one with /task.`)
+  sandboxNote(deps.options)
   const root = await refuseUnfinishedGitOperation(input.directory)
   const release = await acquireLock(store.dir, id)
   try {
@@ -107,12 +114,41 @@ export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promi
     state.commanderSession = input.commanderSession
     const workspace: Workspace =
       root && state.isolation.mode === "worktree"
-        ? await WorktreeWorkspace.reopen(input.directory, root, id)
-        : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository")
+        ? await WorktreeWorkspace.reopen(input.directory, root, id, checkoutSettings(deps.options, store, state.refused, input.signal))
+        : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository", {
+            network: deps.options.sandbox.network,
+            refused: state.refused,
+          })
     await store.event("orphans_aborted", { sessions: orphans })
     return await execute(deps, state, store, workspace, input.signal, "mission_resumed")
   } finally {
     await release()
+  }
+}
+
+/** The report's line when commands run unconfined; throws when the configuration requires a sandbox this machine lacks. */
+function sandboxNote(options: Options): string | undefined {
+  const sandbox = sandboxAvailable()
+  if (sandbox.ok) return undefined
+  if (options.sandbox.required) {
+    throw new Error(`No mission was started: the configuration requires a sandbox (sandbox.required) and this machine has none — ${sandbox.reason}.`)
+  }
+  return `sandbox off: ${sandbox.reason}; model-written commands ran unconfined`
+}
+
+/** How the mission's checkouts are bootstrapped, and how commands run in them. */
+function checkoutSettings(options: Options, store: MissionStore, refused: MissionState["refused"], signal: AbortSignal): Partial<CheckoutSettings> {
+  const timeoutMs = options.checkout.timeoutSec * 1000
+  return {
+    slots: options.concurrency,
+    dependencies: options.checkout.dependencies,
+    ...(options.checkout.setup ? { setup: options.checkout.setup } : {}),
+    ...(options.checkout.install ? { install: options.checkout.install } : {}),
+    timeoutMs,
+    network: options.sandbox.network,
+    refused,
+    run: (command, cwd) => runInCheckout(command, cwd, { timeoutMs, signal }),
+    record: (event, data) => store.event(event, data),
   }
 }
 
@@ -149,6 +185,7 @@ async function execute(
     workspace,
     signal: AbortSignal.any([external, internal.signal]),
     booked: new Map(),
+    checks: new Map(),
     aimd: new Aimd(deps.options.concurrencyInitial ?? deps.options.concurrency, deps.options.concurrency, ({ from, to, cause }) =>
       deps.progress.log(to < from ? "warn" : "info", `concurrency ${from} → ${to}`, { mission: state.id, from, to, cause }),
     ),
@@ -170,7 +207,7 @@ async function execute(
   } catch (error) {
     if (!m.signal.aborted) {
       deps.progress.log("error", "mission crashed", { error: String(error) })
-      await finish(m, "failed", `The engine hit an error: ${(error as Error).message}`)
+      await finish(m, "failed", error instanceof CheckoutSetupError ? error.message : `The engine hit an error: ${(error as Error).message}`)
     }
   } finally {
     clearInterval(cancelWatch)
@@ -228,7 +265,8 @@ async function drive(m: Mission): Promise<void> {
       if (budget) return finish(m, "budget_exhausted", `The ${budget} budget ran out.`)
       const ready = readyTasks(m.state.tasks)
       if (ready.length === 0) return finish(m, "failed", "No task can run: their dependencies cannot be met.")
-      const round = m.workspace.parallelSafe ? ready : ready.slice(0, 1)
+      // One checkout per slot: a round takes at most `concurrency` tasks (one without isolation).
+      const round = ready.slice(0, m.workspace.parallelSafe ? options.concurrency : 1)
       m.state.round += 1
       phase(m, "running")
       await runRound(m, round, (running, limit) => phase(m, "running", running, limit))
@@ -250,15 +288,23 @@ function adoptPlan(m: Mission, plan: PlanSpec): void {
   for (const spec of tasks) m.state.tasks.push({ spec, status: "pending", attempts: [] })
 }
 
-/** Mission-level verify commands, then a reviewer judges the whole result against the original request. */
+/**
+ * Mission-level verify commands on the integrated tree (after any install its
+ * manifests need), then a reviewer judges the whole result against the
+ * original request; a verdict given on a tree the reviewer changed is void.
+ */
 async function masterReview(m: Mission): Promise<"pass" | string> {
   const directory = m.workspace.integrationDir
   m.state.status = "master_review"
   phase(m, "master review")
   m.state.missionVerify = []
   const failures: string[] = []
+  const { tree, dependencies } = await m.workspace.integrationCheck()
+  if (dependencies.install && dependencies.install.exitCode !== 0) {
+    failures.push(`Installing the mission's dependencies (\`${dependencies.install.command}\`) exited ${dependencies.install.exitCode}:\n${dependencies.install.output.trim()}`)
+  }
   for (const command of m.state.plan?.verify ?? []) {
-    const result = await runInMission(m, command, directory)
+    const result = await runCheck(m, command, directory, tree)
     m.state.missionVerify.push({ command, exitCode: result.exitCode, output: result.output })
     if (result.exitCode !== 0) failures.push(`\`${command}\` exited ${result.exitCode}:\n${result.output.trim()}`)
   }
@@ -271,7 +317,9 @@ async function masterReview(m: Mission): Promise<"pass" | string> {
     verify: bullets(m.state.missionVerify.map((v) => `\`${v.command}\` → exit ${v.exitCode}`)),
     diff: clip(await m.workspace.missionDiff()),
   })
-  const outcome = await review(m, "mission · reviewer · final review", request, directory)
+  let outcome = await review(m, "mission · reviewer · final review", request, directory, tree)
+  const changed = await m.workspace.resetIntegration()
+  if (changed.length && outcome.kind !== "no_verdict") outcome = voided(outcome.sessionID, changed)
   if (outcome.kind === "no_verdict") {
     m.state.masterReview = { verdict: "fail", summary: `no verdict: ${outcome.reason}`, evidence: [] }
   } else {
@@ -299,6 +347,8 @@ async function replan(m: Mission, findings: string) {
 }
 
 async function seal(m: Mission): Promise<void> {
+  const changed = await m.workspace.changedDependencies()
+  if (changed.length) m.state.dependencyChanges = changed
   const result = await m.workspace.seal(m.deps.options.result)
   m.state.result = result
   const warning = result.conflicts.length

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs"
 import path from "node:path"
 import type { Mission } from "./context.js"
-import { runInMission } from "./context.js"
+import { runCheck } from "./checks.js"
 import { indent } from "./review.js"
 import type { AttemptOutcome, CheckedEvidence } from "./state.js"
 
@@ -16,10 +16,17 @@ export type GateResult =
 
 /**
  * The deterministic gates a change passes before any reviewer sees it,
- * cheapest first: something changed, the changed files parse, then the
- * task's verify commands exit 0.
+ * cheapest first: something changed, the changed files parse, they
+ * type-check, then the task's verify commands exit 0 (each run once on the
+ * tree the worker left, `tree`).
  */
-export async function runGates(m: Mission, directory: string, changedFiles: readonly string[], verify: readonly string[]): Promise<GateResult> {
+export async function runGates(
+  m: Mission,
+  directory: string,
+  changedFiles: readonly string[],
+  verify: readonly string[],
+  tree: string,
+): Promise<GateResult> {
   if (changedFiles.length === 0) {
     return {
       ok: false,
@@ -34,7 +41,7 @@ export async function runGates(m: Mission, directory: string, changedFiles: read
   if (types) return { ok: false, outcome: "type_failed", feedback: types, evidence: [] }
   const evidence: CheckedEvidence[] = []
   for (const command of verify) {
-    const result = await runInMission(m, command, directory)
+    const result = await runCheck(m, command, directory, tree)
     evidence.push({ command, exitCode: result.exitCode, output: result.output })
     if (result.exitCode !== 0) {
       return {

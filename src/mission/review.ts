@@ -1,5 +1,6 @@
 import { bullets, fill } from "../templates.js"
-import { childTurn, runInMission, type Mission } from "./context.js"
+import { runCheck } from "./checks.js"
+import { childTurn, type Mission } from "./context.js"
 import type { CheckedEvidence } from "./state.js"
 import { recheckEvidence, type VerdictSpec, verdictProblems } from "./verdict.js"
 
@@ -11,10 +12,11 @@ export type ReviewOutcome =
 
 /**
  * A reviewer child session judges the request and submits a verdict; the
- * engine then re-runs a pass's evidence. A reviewer that ends without a
- * valid verdict is asked once more in the same session.
+ * engine then checks a pass's evidence on the same tree (a command the gates
+ * already ran there is compared with its recorded result, not run again). A
+ * reviewer that ends without a valid verdict is asked once more in the same session.
  */
-export async function review(m: Mission, title: string, request: string, directory: string): Promise<ReviewOutcome> {
+export async function review(m: Mission, title: string, request: string, directory: string, tree: string): Promise<ReviewOutcome> {
   let sessionID: string | undefined
   let text = request
   let lastError = ""
@@ -29,7 +31,7 @@ export async function review(m: Mission, title: string, request: string, directo
     })
     sessionID = turn.sessionID
     const taken = m.deps.handoffs.takeVerdict(turn.sessionID)
-    if (taken.value) return judge(m, taken.value, turn.sessionID, directory)
+    if (taken.value) return judge(m, taken.value, turn.sessionID, directory, tree)
     lastError = turn.error ?? (taken.errors.length ? taken.errors.join(" ") : "no submit_verdict call")
     if (turn.error || m.signal.aborted) break
     text = fill("verdict-retry", { errors: taken.errors.length ? `\n${bullets(taken.errors)}` : "" })
@@ -37,11 +39,17 @@ export async function review(m: Mission, title: string, request: string, directo
   return { kind: "no_verdict", reason: lastError, sessionID: sessionID ?? "" }
 }
 
-async function judge(m: Mission, verdict: VerdictSpec, sessionID: string, directory: string): Promise<ReviewOutcome> {
+async function judge(m: Mission, verdict: VerdictSpec, sessionID: string, directory: string, tree: string): Promise<ReviewOutcome> {
   if (verdict.verdict === "fail") return { kind: "fail", verdict, evidence: [], sessionID }
-  const { checked, mismatches } = await recheckEvidence(verdict, (command) => runInMission(m, command, directory))
+  const { checked, mismatches } = await recheckEvidence(verdict, (command) => runCheck(m, command, directory, tree))
   if (mismatches.length > 0) return { kind: "evidence_mismatch", verdict, evidence: checked, sessionID }
   return { kind: "pass", verdict, evidence: checked, sessionID }
+}
+
+/** A verdict given on a tree the reviewer changed counts for nothing. */
+export function voided(sessionID: string, changed: readonly string[]): ReviewOutcome {
+  const files = changed.length > 10 ? `${changed.slice(0, 10).join(", ")} and ${changed.length - 10} more` : changed.join(", ")
+  return { kind: "no_verdict", reason: `the reviewer changed the tree it was judging (${files}), so its verdict was void`, sessionID }
 }
 
 /** The feedback a worker gets from a failed review, verbatim findings first. */

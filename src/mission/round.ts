@@ -4,7 +4,7 @@ import { buildBrief, capTokens, type Tokenizer, tokenizer } from "./brief.js"
 import { childTurn, commit, commitAll, type Mission } from "./context.js"
 import { prewarmTypeGate, runGates } from "./gates.js"
 import { memoryOf, rememberAttempt, rememberPlan } from "./memory.js"
-import { review, reviewFeedback } from "./review.js"
+import { indent, review, reviewFeedback, voided } from "./review.js"
 import type { Attempt, AttemptOutcome, CheckedEvidence, TaskState } from "./state.js"
 
 type Result = Omit<Attempt, "attempt" | "round">
@@ -16,7 +16,14 @@ type Result = Omit<Attempt, "attempt" | "round">
  * order. Tasks come back passed, pending (to retry) or failed.
  */
 export async function runRound(m: Mission, tasks: TaskState[], onChange: (running: number, limit: number) => void): Promise<void> {
-  const roundTasks: RoundTask[] = tasks.map((t) => ({ id: t.spec.id, title: t.spec.title, attempt: t.attempts.length + 1, files: t.spec.files }))
+  const roundTasks: RoundTask[] = tasks.map((t) => ({
+    id: t.spec.id,
+    title: t.spec.title,
+    attempt: t.attempts.length + 1,
+    files: t.spec.files,
+    // After a failed gate or review the retry fixes its previous tree; after a merge conflict it starts over on the new head.
+    retry: t.attempts.at(-1)?.outcome === "merge_conflict" ? "fresh" : "continue",
+  }))
   const checkouts = await m.workspace.begin(roundTasks)
   const first = checkouts.values().next().value
   if (first) prewarmTypeGate(m, first.directory, tasks.flatMap((t) => t.spec.files))
@@ -39,7 +46,7 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
           return await childTurn(m, {
             agent: "worker",
             title: `${task.spec.id} · worker · ${task.spec.title}`,
-            text: workOrder(task, brief(m, task, tok), tok),
+            text: workOrder(task, brief(m, task, tok), tok, checkout(checkouts, task)),
             directory: checkout(checkouts, task).directory,
           })
         } finally {
@@ -66,12 +73,25 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
       // Not started (a budget ran out) or stopped by the engine: no attempt spent, the task waits.
       if (turn.error?.startsWith("budget:") || m.signal.aborted) return
       if (turn.error) return done("session_error", `The worker session failed: ${turn.error}`, [], [turn.sessionID])
-      const gate = await runGates(m, place.directory, changedFiles, task.spec.verify ?? [])
+      // A change to a manifest or lockfile is installed in the checkout before anything runs there.
+      const dependencies = await place.dependencies()
+      if (dependencies.install && dependencies.install.exitCode !== 0) {
+        const { command, exitCode, output } = dependencies.install
+        const feedback = `Your change alters ${dependencies.changed.join(", ")}; installing it with \`${command}\` exited ${exitCode}:\n\n${indent(output)}`
+        return done("install_failed", feedback, [], [turn.sessionID])
+      }
+      const tree = await place.tree()
+      const gate = await runGates(m, place.directory, changedFiles, task.spec.verify ?? [], tree)
       if (!gate.ok) return done(gate.outcome, gate.feedback, gate.evidence, [turn.sessionID])
       const diff = await place.diff()
       return reviewLimit(async () => {
         if (m.signal.aborted) return
-        const outcome = await review(m, `${task.spec.id} · reviewer · ${task.spec.title}`, reviewRequest(task, diff), place.directory)
+        // The gates' commands may leave files behind; only what changes during the review is the reviewer's.
+        const before = new Set(await place.changedSinceCollect())
+        const request = reviewRequest(task, diff, gate.evidence)
+        const judged = await review(m, `${task.spec.id} · reviewer · ${task.spec.title}`, request, place.directory, tree)
+        const changed = (await place.changedSinceCollect()).filter((f) => !before.has(f))
+        const outcome = changed.length && judged.kind !== "no_verdict" ? voided(judged.sessionID, changed) : judged
         const evidence = [...gate.evidence, ...("evidence" in outcome ? outcome.evidence : [])]
         const sessions = [turn.sessionID, outcome.sessionID]
         if (outcome.kind === "pass") done("passed", outcome.verdict.summary, evidence, sessions)
@@ -132,12 +152,16 @@ export const FEEDBACK_TOKENS = 4_000
  * last attempt's findings verbatim, up to FEEDBACK_TOKENS. Its size is bounded
  * by the task, the brief budget and that cap, however many rounds have run.
  */
-export function workOrder(task: TaskState, brief: string, tok: Tokenizer): string {
+export function workOrder(task: TaskState, brief: string, tok: Tokenizer, place: Pick<TaskCheckout, "resumed" | "previousDiff">): string {
   const last = task.attempts.at(-1)
   const feedback = last
     ? fill("retry-feedback", {
         attempt: last.attempt,
         outcome: last.outcome.replace(/_/g, " "),
+        checkout:
+          place.resumed === "continued"
+            ? fill("retry-continued", {})
+            : fill("retry-fresh", { hint: place.previousDiff ? `\n\n\`\`\`diff\n${clip(place.previousDiff)}\n\`\`\`` : "" }),
         feedback: capTokens(last.feedback, FEEDBACK_TOKENS, tok),
       })
     : ""
@@ -161,15 +185,22 @@ function brief(m: Mission, task: TaskState, tok: Tokenizer): string {
 
 const DIFF_LIMIT = 60_000
 
-function reviewRequest(task: TaskState, diff: string): string {
+function reviewRequest(task: TaskState, diff: string, checks: readonly CheckedEvidence[]): string {
   return fill("review-request", {
     id: task.spec.id,
     title: task.spec.title,
     description: task.spec.description,
     acceptance: bullets(task.spec.acceptance),
-    verify: bullets(task.spec.verify?.map((v) => `\`${v}\``)),
+    checks: checks.length ? checks.map((c) => `- \`${c.command}\` → exit ${c.exitCode}\n${indent(tail(c.output))}`).join("\n") : "- (no verify commands)",
     diff: clip(diff),
   })
+}
+
+/** The last lines of a command's output, as the review request shows them. */
+function tail(output: string, lines = 15): string {
+  const all = output.trimEnd().split("\n")
+  const shown = all.slice(-lines).join("\n")
+  return all.length > lines ? `…\n${shown.slice(-1_500)}` : shown.slice(-1_500)
 }
 
 export function clip(diff: string): string {

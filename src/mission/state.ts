@@ -31,6 +31,7 @@ export const AttemptOutcome = z.enum([
   "review_failed",
   "evidence_mismatch",
   "merge_conflict",
+  "install_failed",
   "no_verdict",
   "session_error",
 ])
@@ -95,6 +96,10 @@ export const MissionState = z.object({
   /** Why the mission ended where it did, in one paragraph, for the report. */
   reason: z.string().optional(),
   questions: z.array(z.string()).optional(),
+  /** Commands the sandbox refused (best effort, read from their output), for the report. */
+  refused: z.array(z.object({ command: z.string(), reason: z.string() })).default([]),
+  /** Dependency manifests the mission changed: the user installs after seal. */
+  dependencyChanges: z.array(z.string()).optional(),
   /** Child sessions whose turn was in flight at the last write; a resume aborts them. */
   liveSessions: z.array(z.string()).default([]),
   startedAt: z.string(),

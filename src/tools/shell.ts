@@ -3,7 +3,7 @@
 // requests) every request of every agent offered it pays for.
 
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
-import { runCommand } from "../workspace/shell.js";
+import { runInCheckout } from "../mission/checks.js";
 import { commandPatterns } from "./command-patterns.js";
 import { description } from "./shared.js";
 
@@ -24,7 +24,12 @@ export function shellTool(): ToolDefinition {
       await ctx.ask({ permission: "shell", patterns, always: patterns, metadata: { command: args.command } });
       ctx.metadata({ title: args.command });
       const timeoutSec = args.timeout ?? DEFAULT_TIMEOUT_SEC;
-      const result = await runCommand(args.command, { cwd: ctx.directory, timeoutMs: timeoutSec * 1000, signal: ctx.abort });
+      // In the sandbox of the session's checkout; the planner's (in the user's project) writes nothing.
+      const result = await runInCheckout(args.command, ctx.directory, {
+        timeoutMs: timeoutSec * 1000,
+        signal: ctx.abort,
+        readOnly: ctx.agent === "planner",
+      });
       const output = result.output.replace(/^\n+|\s+$/g, "");
       return `exit ${result.exitCode}${output ? `\n${output}` : ""}`;
     },

@@ -1,13 +1,25 @@
 import { createHash } from "node:crypto"
 import { existsSync } from "node:fs"
-import { mkdir, rm } from "node:fs/promises"
-import { availableParallelism, tmpdir } from "node:os"
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
+import { availableParallelism } from "node:os"
 import path from "node:path"
 import pLimit from "p-limit"
+import {
+  type BootstrapPlan,
+  changedManifests,
+  copyDependency,
+  copyIncludes,
+  detectInstallCommand,
+  manifestFingerprint,
+  planBootstrap,
+} from "./bootstrap.js"
+import { checkoutHomePath, privateCheckoutHome } from "./checkout-home.js"
+import { type CheckoutContext, registerCheckout, unregisterCheckout } from "./checkout-registry.js"
 import { git, gitRaw, parseRawDiff, PLUGIN_IDENTITY } from "./git.js"
+import type { CommandResult } from "./shell.js"
 import { TreeSnapshots } from "./snapshot.js"
 import { applyThreeWay } from "./three-way.js"
-import type { MergeConflict, RoundTask, SealOutcome, TaskCheckout, Workspace } from "./workspace.js"
+import type { DependencyCheck, MergeConflict, RoundTask, SealOutcome, TaskCheckout, Workspace } from "./workspace.js"
 
 /** Refuses a repository in the middle of an operation the user has to finish first. */
 export async function unfinishedOperation(projectDir: string): Promise<string | undefined> {
@@ -25,41 +37,84 @@ export async function unfinishedOperation(projectDir: string): Promise<string | 
   return markers.find((_, i) => files[i] && existsSync(files[i]))?.[1]
 }
 
-/** Where the worktrees of every mission live. */
-function worktreesHome(): string {
-  return path.join(tmpdir(), "opencode-orchestrator")
-}
-
-/** Whether `directory` is in one of a mission's worktrees (a task's or the integration checkout). */
+/** Whether `directory` is in one of a mission's checkouts (a slot or the integration checkout). */
 export function isMissionCheckout(directory: string): boolean {
-  const inside = path.relative(worktreesHome(), path.resolve(directory))
+  const inside = path.relative(checkoutHomePath(), path.resolve(directory))
   return inside !== "" && !inside.startsWith("..") && !path.isAbsolute(inside)
 }
 
+/** How a mission's checkouts are made ready and how commands run in them. */
+export interface CheckoutSettings {
+  /** Slots to prepare ahead of the first round (the mission's concurrency). */
+  slots: number
+  /** Extra ignored directories to copy: names found anywhere, or root-relative paths. */
+  dependencies: readonly string[]
+  /** Run once in each new checkout after its bootstrap (e.g. "npm ci"); a failure stops the mission. */
+  setup?: string
+  /** Installs dependencies when a checkout's manifests changed; default from the lockfile. */
+  install?: string
+  /** Wall time of one setup or install. */
+  timeoutMs: number
+  /** Whether sandboxed commands in the checkouts may use the network. */
+  network: boolean
+  /** The mission's list of commands the sandbox refused (the `shell` tool adds to it). */
+  refused: { command: string; reason: string }[]
+  /** Runs a command in a checkout (sandboxed by the engine). */
+  run(command: string, cwd: string, checkout: CheckoutContext): Promise<CommandResult>
+  /** Appends a mission event. */
+  record(event: string, data: Record<string, unknown>): Promise<void>
+}
+
+const DEFAULT_SETTINGS: CheckoutSettings = {
+  slots: 0,
+  dependencies: [],
+  timeoutMs: 600_000,
+  network: true,
+  refused: [],
+  run: async () => ({ exitCode: 127, output: "no command runner", timedOut: false }),
+  record: async () => undefined,
+}
+
+/** Fails the mission with a setup's output: no worker runs in a checkout whose setup failed. */
+export class CheckoutSetupError extends Error {}
+
 /**
- * Each task attempt runs in its own git worktree on its own branch from the
- * mission's integration branch, outside the user's working tree. Passing
- * tasks are merged into the integration branch in plan order; at seal the
- * result is applied to the user's tree with a three-way merge per file.
+ * A pool of checkouts for a mission's tasks: one git worktree per concurrency
+ * slot, plus the integration checkout, in a private home outside the user's
+ * tree. A slot is made and bootstrapped once (the user's dependency
+ * directories copied, `.worktreeinclude` files copied, the setup command run)
+ * and reused: each attempt's branch is checked out in place and whatever the
+ * slot's last attempt left is removed, the bootstrap kept. Passing tasks are
+ * merged into the integration branch in plan order; at seal the result is
+ * applied to the user's tree with a three-way merge per file.
  */
 export class WorktreeWorkspace implements Workspace {
   readonly mode = "worktree"
   readonly parallelSafe = true
   readonly note: string
+  /** Each task's latest attempt: its branch, slot and start. */
   private readonly tasks = new Map<string, AttemptCheckout>()
-  /** `$TMPDIR/opencode-orchestrator/<repo>-<hash>/<mission-id>`: every worktree of the mission. */
-  private readonly worktreeRoot: string
+  private readonly slots: Slot[] = []
+  private integration?: Slot
+  /** `<checkout home>/<repo>-<hash>/<mission-id>`: every checkout of the mission, and its private home and temp. */
+  private readonly missionRoot: string
   /** The project directory relative to the repository root ("" at the root). */
   private readonly relative: string
+  private bootstrap?: Promise<BootstrapPlan>
+  /** The dependency manifests of the user's tree (the base), which the copied dependencies match. */
+  private userManifests?: Promise<string>
+  /** Serialises `git worktree add` (it reads every other worktree, and fails on one another add is still writing). */
+  private readonly registering = pLimit(1)
 
   private constructor(
     private readonly root: string,
-    projectDir: string,
+    private readonly projectDir: string,
     private readonly missionId: string,
     private readonly base: string,
+    private readonly settings: CheckoutSettings,
   ) {
     const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
-    this.worktreeRoot = path.join(worktreesHome(), `${path.basename(root)}-${digest}`, missionId)
+    this.missionRoot = path.join(checkoutHomePath(), `${path.basename(root)}-${digest}`, missionId)
     this.relative = path.relative(root, projectDir)
     this.note = `on — each task attempt ran in its own git worktree; result on branch ${this.branch}`
   }
@@ -73,11 +128,18 @@ export class WorktreeWorkspace implements Workspace {
   }
 
   get integrationDir(): string {
-    return path.join(this.worktreeRoot, "integration", this.relative)
+    return path.join(this.missionRoot, "integration", this.relative)
   }
 
   /** Snapshots the user's working tree (uncommitted and untracked files too) as the base commit, without touching index, HEAD or files. */
-  static async open(projectDir: string, root: string, missionId: string, stateDir: string): Promise<WorktreeWorkspace> {
+  static async open(
+    projectDir: string,
+    root: string,
+    missionId: string,
+    stateDir: string,
+    settings: Partial<CheckoutSettings> = {},
+  ): Promise<WorktreeWorkspace> {
+    await privateCheckoutHome()
     const snapshots = await TreeSnapshots.open(projectDir, stateDir)
     const tree = await snapshots.take()
     await snapshots.dispose()
@@ -86,118 +148,340 @@ export class WorktreeWorkspace implements Workspace {
     const base = (
       await git(["commit-tree", tree, ...parents, "-m", `orchestrator: base of mission ${missionId}`], { cwd: root, env: PLUGIN_IDENTITY })
     ).trim()
-    const ws = new WorktreeWorkspace(root, projectDir, missionId, base)
+    const ws = new WorktreeWorkspace(root, projectDir, missionId, base, { ...DEFAULT_SETTINGS, ...settings })
     await git(["update-ref", "--stdin"], { cwd: root, input: `update ${ws.baseRef} ${base}\nupdate refs/heads/${ws.branch} ${base}\n` })
-    await ws.checkOutIntegration()
+    await ws.start()
     return ws
   }
 
   /**
    * Picks up a mission after a crash: its base and integration branch are
-   * refs, so they survived; the worktrees are made again, and task branches
+   * refs, so they survived; the checkouts are made again, and task branches
    * left by the crashed run are discarded (their tasks run afresh).
    */
-  static async reopen(projectDir: string, root: string, missionId: string): Promise<WorktreeWorkspace> {
+  static async reopen(projectDir: string, root: string, missionId: string, settings: Partial<CheckoutSettings> = {}): Promise<WorktreeWorkspace> {
     const baseRef = `refs/orchestrator/${missionId}/base`
     const base = (await gitRaw(["rev-parse", "--verify", "-q", baseRef], { cwd: root })).stdout.toString().trim()
     const branch = (await gitRaw(["rev-parse", "--verify", "-q", `refs/heads/orchestrator/${missionId}`], { cwd: root })).stdout.toString().trim()
     if (!base || !branch) {
       throw new Error(`Mission ${missionId} cannot be resumed: its git refs (${baseRef}, orchestrator/${missionId}) are gone.`)
     }
-    const ws = new WorktreeWorkspace(root, projectDir, missionId, base)
+    await privateCheckoutHome()
+    const ws = new WorktreeWorkspace(root, projectDir, missionId, base, { ...DEFAULT_SETTINGS, ...settings })
+    await rm(ws.missionRoot, { recursive: true, force: true })
     await gitRaw(["worktree", "prune"], { cwd: root })
-    const leftovers = await git(["for-each-ref", "--format=%(refname:short)", `refs/heads/${ws.branch}--*`], { cwd: root })
-    await ws.discard(
-      leftovers
-        .split("\n")
-        .filter(Boolean)
-        .map((name) => ({ path: path.join(ws.worktreeRoot, name.slice(ws.branch.length + 2)), branch: name })),
-    )
-    await ws.checkOutIntegration()
+    const leftovers = await git(["for-each-ref", "--format=%(refname)", `refs/heads/${ws.branch}--*`], { cwd: root })
+    await ws.deleteBranches(leftovers.split("\n").filter(Boolean).map((ref) => ({ branch: ref.slice("refs/heads/".length) })))
+    await ws.start()
     return ws
   }
 
-  /** (Re)creates the integration worktree, on the integration branch. */
-  private async checkOutIntegration(): Promise<void> {
-    const where = path.join(this.worktreeRoot, "integration")
-    await this.removeWorktree(where)
-    await mkdir(this.worktreeRoot, { recursive: true })
-    await git(["worktree", "add", "--quiet", where, this.branch], { cwd: this.root })
+  /** Makes the integration checkout (on the integration branch) and starts preparing the slots in the background. */
+  private async start(): Promise<void> {
+    await mkdir(path.join(this.missionRoot, "home"), { recursive: true, mode: 0o700 })
+    await mkdir(path.join(this.missionRoot, "tmp"), { recursive: true, mode: 0o700 })
+    this.bootstrap = planBootstrap(this.root, this.settings.dependencies)
+    this.userManifests = manifestFingerprint(this.root, this.base)
+    // Observed by whoever awaits them; unobserved rejections must not crash the host.
+    this.bootstrap.catch(() => undefined)
+    this.userManifests.catch(() => undefined)
+    // The planner works in the user's project: its commands there write nothing.
+    registerCheckout({
+      root: this.projectDir,
+      writable: false,
+      home: path.join(this.missionRoot, "home"),
+      tmp: path.join(this.missionRoot, "tmp"),
+      readOnly: [],
+      network: this.settings.network,
+      refused: this.settings.refused,
+      env: {},
+    })
+    this.integration = this.makeSlot("integration", this.branch)
+    await this.integration.ready
+    this.prepare(this.settings.slots)
+  }
+
+  /** Starts making and bootstrapping slots up to `count` (while the planner works); idempotent. */
+  prepare(count: number): void {
+    while (this.slots.length < count) {
+      const slot = this.makeSlot(this.slots.length, undefined)
+      slot.ready.catch(() => undefined)
+      this.slots.push(slot)
+    }
+  }
+
+  /** A new checkout: registered with git, checked out, bootstrapped, set up. */
+  private makeSlot(index: number | "integration", branch: string | undefined): Slot {
+    const name = index === "integration" ? "integration" : `slot-${index}`
+    const slot: Slot = {
+      index,
+      path: path.join(this.missionRoot, name),
+      gitLink: "",
+      depsFor: "",
+      ready: Promise.resolve(),
+    }
+    slot.ready = (async () => {
+      const started = Date.now()
+      await rm(slot.path, { recursive: true, force: true })
+      await this.registering(() =>
+        git(["worktree", "add", "--quiet", "--no-checkout", ...(branch ? [slot.path, branch] : ["--detach", slot.path, this.base])], { cwd: this.root }),
+      )
+      slot.gitLink = await readFile(path.join(slot.path, ".git"), "utf8")
+      await git(["reset", "--hard", "--quiet", "--no-recurse-submodules"], { cwd: slot.path })
+      const plan = await this.plan()
+      await Promise.all(plan.dependencies.map((item) => copyDependency(this.root, slot.path, item)))
+      await copyIncludes(this.root, slot.path, plan.includes)
+      slot.depsFor = await this.userFingerprint()
+      this.register(slot, index === "integration" ? "mission" : "")
+      await this.settings.record("checkout_bootstrapped", { checkout: name, ...plan, ms: Date.now() - started })
+      if (this.settings.setup) await this.runSetup(slot, this.settings.setup, "setup")
+    })()
+    return slot
+  }
+
+  private plan(): Promise<BootstrapPlan> {
+    if (!this.bootstrap) throw new Error("workspace not started")
+    return this.bootstrap
+  }
+
+  private userFingerprint(): Promise<string> {
+    if (!this.userManifests) throw new Error("workspace not started")
+    return this.userManifests
+  }
+
+  /** What the slot's commands may write and see in their environment, for the engine and the `shell` tool. */
+  private register(slot: Slot, task: string): CheckoutContext {
+    const context: CheckoutContext = {
+      root: slot.path,
+      writable: true,
+      home: path.join(this.missionRoot, "home"),
+      tmp: path.join(this.missionRoot, "tmp"),
+      readOnly: [path.join(slot.path, ".git")],
+      network: this.settings.network,
+      refused: this.settings.refused,
+      env: { ORCHESTRATOR_SLOT: String(slot.index === "integration" ? this.settings.slots : slot.index), ORCHESTRATOR_TASK: task },
+    }
+    slot.context = context
+    registerCheckout(context)
+    return context
+  }
+
+  private async runSetup(slot: Slot, command: string, kind: "setup" | "install"): Promise<CommandResult> {
+    const started = Date.now()
+    const result = await this.settings.run(command, path.join(slot.path, this.relative), slot.context!)
+    const name = slot.index === "integration" ? "integration" : `slot-${slot.index}`
+    await this.settings.record(`checkout_${kind}`, {
+      checkout: name,
+      command,
+      exitCode: result.exitCode,
+      timedOut: result.timedOut,
+      ms: Date.now() - started,
+      output: result.output.slice(-4_000),
+    })
+    if (kind === "setup" && result.exitCode !== 0) {
+      const why = result.timedOut ? `did not finish within ${this.settings.timeoutMs / 1000} s` : `exited ${result.exitCode}`
+      throw new CheckoutSetupError(
+        `The checkout setup command \`${command}\` ${why} in ${name}, so no task ran. Fix it (option checkout.setup) and run the mission again. Its output:\n\n${result.output.trim() || "(no output)"}`,
+      )
+    }
+    return result
   }
 
   /**
-   * Gives every task attempt of the round its branch from the integration
-   * head (all in one ref transaction) and its worktree on it. Git registers
-   * the worktrees one at a time (`git worktree add` reads every other
-   * worktree's files, and fails on one that another `add` is still writing);
-   * the checkouts, each of the whole tree, then run as many at once as there
-   * are cores.
+   * Gives every task attempt of the round a slot and a branch. A first attempt,
+   * or one after a merge conflict, starts from the integration head; a retry
+   * continues from its previous attempt, brought up to the head by a merge (or,
+   * if that conflicts, starts from the head with its previous diff as a hint).
    */
   async begin(tasks: readonly RoundTask[]): Promise<Map<string, TaskCheckout>> {
+    this.prepare(tasks.length)
     const start = (await git(["rev-parse", `refs/heads/${this.branch}`], { cwd: this.root })).trim()
-    // A retry starts afresh from the integration head: its previous attempt goes first.
-    await this.discard(tasks.flatMap((t) => this.tasks.get(t.id) ?? []))
-    const attempts = tasks.map((task) => {
-      const name = `${task.id}-a${task.attempt}`
-      const entry: AttemptCheckout = { branch: `${this.branch}--${name}`, path: path.join(this.worktreeRoot, name), start }
+    const previous = new Map(tasks.flatMap((t) => (this.tasks.has(t.id) ? [[t.id, this.tasks.get(t.id)!] as const] : [])))
+    const attempts = tasks.map((task, i) => {
+      const before = previous.get(task.id)
+      const from = task.retry === "continue" && before?.commit ? before : undefined
+      const entry: AttemptCheckout = {
+        branch: `${this.branch}--${task.id}-a${task.attempt}`,
+        slot: this.slots[i]!,
+        start,
+        from: from?.commit ?? start,
+        previousStart: from?.start,
+      }
       this.tasks.set(task.id, entry)
       return { task, entry }
     })
-    const branches = attempts.map(({ entry }) => `update refs/heads/${entry.branch} ${start}\n`).join("")
+    const branches = attempts.map(({ entry }) => `update refs/heads/${entry.branch} ${entry.from}\n`).join("")
     await git(["update-ref", "-m", `orchestrator: round from ${start}`, "--stdin"], { cwd: this.root, input: branches })
-    for (const { entry } of attempts) {
-      await this.removeWorktree(entry.path)
-      await git(["worktree", "add", "--quiet", "--no-checkout", entry.path, entry.branch], { cwd: this.root })
-    }
+    await this.deleteBranches([...previous.values()])
     const limit = pLimit(availableParallelism())
-    // What `git worktree add` runs itself when it checks out.
-    const checkOut = (entry: AttemptCheckout) => git(["reset", "--hard", "--quiet", "--no-recurse-submodules"], { cwd: entry.path })
-    // Settled, not raced: a failed checkout must not leave others writing while the mission cleans up.
-    const checkedOut = await Promise.allSettled(attempts.map(({ entry }) => limit(() => checkOut(entry))))
-    const failed = checkedOut.find((c) => c.status === "rejected")
+    const placed = await Promise.allSettled(attempts.map(({ task, entry }) => limit(() => this.place(task, entry))))
+    const failed = placed.find((p) => p.status === "rejected")
     if (failed) throw failed.reason
 
     const checkouts = new Map<string, TaskCheckout>()
-    for (const { task, entry } of attempts) {
-      const directory = path.join(entry.path, this.relative)
+    for (const [i, { task, entry }] of attempts.entries()) {
+      const directory = path.join(entry.slot.path, this.relative)
       let collected: Promise<RecordedChange> | undefined
       const collect = () => (collected ??= this.commitTask(entry, directory, task))
+      const place = placed[i] as PromiseFulfilledResult<Placement>
       checkouts.set(task.id, {
         directory,
+        ...place.value,
         collect: async () => (await collect()).files,
         diff: async () => (await collect()).diff,
+        tree: async () => (await collect()).tree,
+        dependencies: () => this.ensureDependencies(entry.slot, "HEAD"),
+        changedSinceCollect: () => this.changedFiles(entry.slot),
       })
     }
     return checkouts
   }
 
+  /** Puts an attempt's branch in its slot, clean but for the bootstrap, and says what the worker will see. */
+  private async place(task: RoundTask, entry: AttemptCheckout): Promise<Placement> {
+    const { slot } = entry
+    await slot.ready
+    await this.restoreGitLink(slot)
+    const cwd = slot.path
+    await git(["symbolic-ref", "HEAD", `refs/heads/${entry.branch}`], { cwd })
+    await git(["reset", "--hard", "--quiet", "--no-recurse-submodules"], { cwd })
+    const plan = await this.plan()
+    const keep = [...plan.dependencies, ...plan.includes].flatMap((p) => ["-e", `/${p}`])
+    await git(["clean", "-ffdxq", ...keep], { cwd })
+    await copyIncludes(this.root, slot.path, plan.includes)
+    this.register(slot, task.id)
+    let placement: Placement = { resumed: entry.previousStart ? "continued" : "fresh" }
+    if (entry.previousStart && entry.from !== entry.start) {
+      const merged = await gitRaw(["merge", "--no-ff", "--no-edit", "--no-verify", "-m", `Bring ${task.id} up to the integration head`, entry.start], {
+        cwd,
+        env: PLUGIN_IDENTITY,
+      })
+      if (merged.code !== 0) {
+        await gitRaw(["merge", "--abort"], { cwd })
+        const hint = await git(["diff", "--no-color", "--no-renames", "--relative", entry.previousStart, entry.from], {
+          cwd: path.join(cwd, this.relative),
+        })
+        await git(["reset", "--hard", "--quiet", entry.start], { cwd })
+        entry.from = entry.start
+        placement = { resumed: "fresh", previousDiff: hint }
+      }
+    }
+    entry.from = (await git(["rev-parse", "HEAD"], { cwd })).trim()
+    await this.ensureDependencies(slot, "HEAD")
+    return placement
+  }
+
+  /**
+   * Installs dependencies in a checkout whose manifests differ from those its
+   * dependency directories were made for (a task added a package); a slot an
+   * earlier attempt installed into gets the user's copies back first.
+   */
+  private async ensureDependencies(slot: Slot, commit: string): Promise<DependencyCheck> {
+    await slot.ready
+    const wanted = await manifestFingerprint(slot.path, commit)
+    if (wanted === slot.depsFor) return { changed: [] }
+    const user = await this.userFingerprint()
+    if (slot.depsFor !== user) {
+      const plan = await this.plan()
+      await Promise.all(plan.dependencies.map((item) => copyDependency(this.root, slot.path, item)))
+      slot.depsFor = user
+      if (wanted === user) return { changed: [] }
+    }
+    const changed = changedManifests(user, wanted)
+    const command = this.settings.install ?? this.settings.setup ?? detectInstallCommand(path.join(slot.path, this.relative))
+    if (!command) return { changed }
+    const result = await this.runSetup(slot, command, "install")
+    // A failed install is retried on the next check; its output goes to whoever asked.
+    if (result.exitCode === 0) slot.depsFor = wanted
+    return { changed, install: { command, exitCode: result.exitCode, output: result.output } }
+  }
+
+  /** Before the engine runs git in a slot: the `.git` link back to what git wrote (a worker's `write` could point it elsewhere). */
+  private async restoreGitLink(slot: Slot): Promise<void> {
+    const link = path.join(slot.path, ".git")
+    const now = await readFile(link, "utf8").catch(() => "")
+    if (now !== slot.gitLink) {
+      await rm(link, { recursive: true, force: true })
+      await writeFile(link, slot.gitLink)
+    }
+  }
+
+  /** Files changed in a checkout since its change was committed (tracked or untracked, not ignored). */
+  private async changedFiles(slot: Slot): Promise<string[]> {
+    await this.restoreGitLink(slot)
+    const status = await git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"], { cwd: slot.path })
+    return status
+      .split("\0")
+      .filter(Boolean)
+      .map((line) => line.slice(3))
+  }
+
   /** Commits the worker's change on the attempt's branch; its files and diff come from one `git diff` (raw records, then the patch). */
   private async commitTask(entry: AttemptCheckout, directory: string, task: RoundTask): Promise<RecordedChange> {
-    await git(["add", "--all"], { cwd: entry.path })
-    await git(["commit", "--quiet", "--allow-empty", "--no-verify", "-m", `${task.id}: ${task.title}`], { cwd: entry.path, env: PLUGIN_IDENTITY })
+    const cwd = entry.slot.path
+    await this.restoreGitLink(entry.slot)
+    const plan = await this.plan()
+    // Copied dependencies are ignored in the user's tree; a task that edits .gitignore must not commit them.
+    const excluded = [...plan.dependencies, ...plan.includes].map((p) => `:(exclude,top)${p}`)
+    await git(["add", "--all", "--", ":/", ...excluded], { cwd })
+    await git(["commit", "--quiet", "--allow-empty", "--no-verify", "-m", `${task.id}: ${task.title}`], { cwd, env: PLUGIN_IDENTITY })
     const output = await git(["diff", "--no-color", "--no-renames", "--relative", "--raw", "-z", "--patch", entry.start, "HEAD"], { cwd: directory })
     const { changes, rest } = parseRawDiff(output)
-    return { files: changes.map((c) => c.path), diff: rest }
+    const ids = (await git(["rev-parse", "HEAD", "HEAD^{tree}"], { cwd })).trim().split("\n")
+    entry.commit = ids[0]
+    return { files: changes.map((c) => c.path), diff: rest, tree: ids[1] ?? "" }
   }
 
   async merge(tasks: readonly RoundTask[]): Promise<Map<string, MergeConflict>> {
     const conflicts = new Map<string, MergeConflict>()
-    const integration = path.join(this.worktreeRoot, "integration")
+    const integration = await this.integrationSlot()
     for (const task of tasks) {
       const entry = this.tasks.get(task.id)
       if (!entry) continue
       const merged = await gitRaw(["merge", "--no-ff", "--no-edit", "--no-verify", "-m", `Merge ${task.id}: ${task.title}`, entry.branch], {
-        cwd: integration,
+        cwd: integration.path,
         env: PLUGIN_IDENTITY,
       })
       if (merged.code === 0) continue
-      const paths = (await git(["diff", "--name-only", "--diff-filter=U"], { cwd: integration })).split("\n").filter(Boolean)
+      const paths = (await git(["diff", "--name-only", "--diff-filter=U"], { cwd: integration.path })).split("\n").filter(Boolean)
       if (paths.length === 0) throw new Error(`merging ${task.id} failed: ${merged.stderr.trim() || merged.stdout.toString().trim()}`)
-      await gitRaw(["merge", "--abort"], { cwd: integration })
+      await gitRaw(["merge", "--abort"], { cwd: integration.path })
       const diff = await git(["diff", "--no-color", "--no-renames", entry.start, entry.branch], { cwd: this.root })
       conflicts.set(task.id, { paths, diff })
     }
     return conflicts
+  }
+
+  private async integrationSlot(): Promise<Slot> {
+    if (!this.integration) throw new Error("workspace not started")
+    await this.integration.ready
+    await this.restoreGitLink(this.integration)
+    return this.integration
+  }
+
+  /** The integration checkout ready for the mission's checks: dependencies for its manifests, and the tree id its checks are keyed by. */
+  async integrationCheck(): Promise<{ tree: string; dependencies: DependencyCheck }> {
+    const slot = await this.integrationSlot()
+    const dependencies = await this.ensureDependencies(slot, "HEAD")
+    const tree = (await git(["rev-parse", "HEAD^{tree}"], { cwd: slot.path })).trim()
+    return { tree, dependencies }
+  }
+
+  /** Files in the integration checkout that changed since the last merge; the checkout is put back as merged. */
+  async resetIntegration(): Promise<string[]> {
+    const slot = await this.integrationSlot()
+    const changed = await this.changedFiles(slot)
+    if (changed.length) {
+      const plan = await this.plan()
+      await git(["reset", "--hard", "--quiet"], { cwd: slot.path })
+      await git(["clean", "-ffdq", ...[...plan.dependencies, ...plan.includes].flatMap((p) => ["-e", `/${p}`])], { cwd: slot.path })
+    }
+    return changed
+  }
+
+  /** Manifests the whole mission changed, for the report's install hint. */
+  async changedDependencies(): Promise<string[]> {
+    return changedManifests(await this.userFingerprint(), await manifestFingerprint(this.root, `refs/heads/${this.branch}`))
   }
 
   async missionDiff(): Promise<string> {
@@ -220,19 +504,15 @@ export class WorktreeWorkspace implements Workspace {
     return `apply it with \`git diff --binary ${this.baseRef} ${this.branch} | git apply\``
   }
 
-  /** Every worktree (task attempts' and the integration one) goes with the mission's temp root; git forgets them in one prune, the task branches in one ref transaction. */
+  /** Every checkout (slots and integration), the mission's home and temp go with the mission's root; git forgets them in one prune, the task branches in one ref transaction. */
   async dispose(): Promise<void> {
     const entries = [...this.tasks.values()]
     this.tasks.clear()
-    await rm(this.worktreeRoot, { recursive: true, force: true })
-    await gitRaw(["worktree", "prune"], { cwd: this.root })
-    await this.deleteBranches(entries)
-  }
-
-  /** Removes task attempts' worktrees (their directories, then git's records of them, in one prune) and their branches. */
-  private async discard(entries: readonly { path: string; branch: string }[]): Promise<void> {
-    if (entries.length === 0) return
-    await Promise.all(entries.map((entry) => rm(entry.path, { recursive: true, force: true })))
+    // A slot still being made finishes (or fails) before its directory goes.
+    await Promise.allSettled([...this.slots, ...(this.integration ? [this.integration] : [])].map((s) => s.ready))
+    for (const slot of [...this.slots, this.integration]) if (slot) unregisterCheckout(slot.path)
+    unregisterCheckout(this.projectDir)
+    await rm(this.missionRoot, { recursive: true, force: true })
     await gitRaw(["worktree", "prune"], { cwd: this.root })
     await this.deleteBranches(entries)
   }
@@ -241,23 +521,44 @@ export class WorktreeWorkspace implements Workspace {
     if (entries.length === 0) return
     await gitRaw(["update-ref", "--stdin"], { cwd: this.root, input: entries.map((e) => `delete refs/heads/${e.branch}\n`).join("") })
   }
-
-  private async removeWorktree(where: string): Promise<void> {
-    if (!existsSync(where)) return
-    await gitRaw(["worktree", "remove", "--force", "--force", where], { cwd: this.root })
-    await rm(where, { recursive: true, force: true })
-  }
 }
 
-/** A task attempt's branch and worktree, and the integration head it started from. */
+/** One checkout of the pool. */
+interface Slot {
+  index: number | "integration"
+  path: string
+  /** What git wrote into the checkout's `.git` file. */
+  gitLink: string
+  /** The manifests its dependency directories were copied or installed for. */
+  depsFor: string
+  /** Made, bootstrapped and set up. */
+  ready: Promise<void>
+  context?: CheckoutContext
+}
+
+/** A task attempt's branch and slot. */
 interface AttemptCheckout {
   branch: string
-  path: string
+  slot: Slot
+  /** The integration head when the attempt began: its diff is taken against this. */
   start: string
+  /** The commit the attempt's branch began at (its previous attempt's, merged up to `start`, or `start`). */
+  from: string
+  /** Where the previous attempt started, when this one continues it. */
+  previousStart?: string
+  /** The attempt's commit, once collected. */
+  commit?: string
 }
 
-/** What a worker changed: the files (relative to the project directory) and the unified diff. */
+/** What the worker of an attempt looks at. */
+interface Placement {
+  resumed: "fresh" | "continued"
+  previousDiff?: string
+}
+
+/** What a worker changed: the files (relative to the project directory), the unified diff, and the tree it left. */
 interface RecordedChange {
   files: string[]
   diff: string
+  tree: string
 }

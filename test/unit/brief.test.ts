@@ -93,13 +93,13 @@ describe("mission/round.ts workOrder", () => {
   const spec = task("T1", { description: "Line one.\n  Line two, indented.", verify: ["npm test -- --run"], acceptance: ["a", "b"] })
 
   it("keeps the task verbatim and adds the brief as a Context section", () => {
-    const order = workOrder(taskState(spec), `${CONTEXT_HEADING}\n\n- Mission: x`, tok)
+    const order = workOrder(taskState(spec), `${CONTEXT_HEADING}\n\n- Mission: x`, tok, { resumed: "continued" })
     expect(order.startsWith("# T1 · Task T1\n")).toBe(true)
     expect(order).toContain("Line one.\n  Line two, indented.")
     expect(order).toContain("- a\n- b")
     expect(order).toContain("`npm test -- --run`")
     expect(order).toContain("\n## Context\n\n- Mission: x")
-    expect(workOrder(taskState(spec), "", tok)).not.toContain(CONTEXT_HEADING)
+    expect(workOrder(taskState(spec), "", tok, { resumed: "continued" })).not.toContain(CONTEXT_HEADING)
   })
 
   it("carries the previous attempt's feedback verbatim, cut with a marker past FEEDBACK_TOKENS", () => {
@@ -108,9 +108,9 @@ describe("mission/round.ts workOrder", () => {
       attempts: [{ attempt: 1, round: 1, outcome: "verify_failed", feedback, changedFiles: [], evidence: [], sessions: [] }],
     })
     const short = "`npm test` exited 1:\n  ✗ parses 1e3 (expected 1000)\n"
-    expect(workOrder(retry(short), "", tok)).toContain(short.trimEnd())
+    expect(workOrder(retry(short), "", tok, { resumed: "continued" })).toContain(short.trimEnd())
     const huge = `FIRST ${"error: something went wrong at line 42\n".repeat(3000)}LAST`
-    const order = workOrder(retry(huge), "", tok)
+    const order = workOrder(retry(huge), "", tok, { resumed: "continued" })
     expect(order).toContain("FIRST error: something went wrong at line 42\n")
     expect(order).not.toContain("LAST")
     expect(order).toMatch(/… cut: the last \d+ tokens of this feedback were dropped \(limit 4000\)/)
@@ -137,7 +137,8 @@ describe("bounded briefs in a running mission (fake SDK)", () => {
         reviewer: (t) =>
           void t.submitVerdict({ verdict: "pass", summary: summary(t.call.task), issues: [], evidence: [{ command: "true", exitCode: 0 }] }),
       },
-      { maxTasks: 20, briefTokens },
+      // Six checkouts, so the six starters share round 1.
+      { maxTasks: 20, briefTokens, concurrency: 6 },
     )
     expect(run.state.status).toBe("sealed")
     expect(run.state.round).toBe(10)

@@ -144,7 +144,8 @@ describe("AIMD concurrency in a running mission (fake SDK)", () => {
           defaultWorker(t)
         },
       },
-      { concurrency: 4, providerRetries: 0, maxAttempts: 3 },
+      // Eight checkouts, so all eight tasks share round 1; four workers at once to start with.
+      { concurrency: 8, concurrencyInitial: 4, providerRetries: 0, maxAttempts: 3 },
     )
     expect(run.state.status).toBe("sealed")
     const workers = run.fake.of("worker")

@@ -327,7 +327,8 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
       const ids = Array.from({ length: n }, (_, i) => `T${i + 1}`)
       const save = vi.spyOn(MissionStore.prototype, "save")
       try {
-        const run = await runScripted(dir, { planner: planner(plan(ids.map((id) => task(id)))) }, { concurrency: 4 })
+        // One round for all of them: a round takes at most `concurrency` tasks (one checkout each).
+        const run = await runScripted(dir, { planner: planner(plan(ids.map((id) => task(id)))) }, { concurrency: 6 })
         expect(run.state.status).toBe("sealed")
         const store = new MissionStore(dir, run.state.id)
         const events = readFileSync(path.join(store.dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))

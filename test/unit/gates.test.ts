@@ -5,22 +5,29 @@ import { Options } from "../../src/config.js"
 import type { CodeAnalysis, Mission } from "../../src/mission/context.js"
 import { prewarmTypeGate, runGates } from "../../src/mission/gates.js"
 import type { SyntaxReport } from "../../src/native/types.js"
+import { registerCheckout } from "../../src/workspace/checkout-registry.js"
 import { noAnalysis } from "./fake-sdk.js"
 import { missionState, tempDir, writeFiles } from "./helpers.js"
 
 function mission(directory: string, verifyTimeoutSec = 30, analysis: CodeAnalysis = noAnalysis): Mission {
+  // The project is the checkout, as when tasks run in place.
+  const scratch = tempDir("orch-scratch-")
+  const refused: { command: string; reason: string }[] = []
+  registerCheckout({ root: directory, writable: true, home: `${scratch}/home`, tmp: `${scratch}/tmp`, readOnly: [], network: true, refused, env: {} })
   return {
     deps: { options: Options.parse({ verifyTimeoutSec }), analysis },
-    state: missionState({ directory }),
+    state: missionState({ directory, refused }),
     workspace: { mode: "in-place" },
     signal: new AbortController().signal,
+    checks: new Map(),
+    store: { event: async () => undefined },
   } as unknown as Mission
 }
 
 describe("mission/gates.ts runGates", () => {
   it("fails with no_change when no file changed, without running verify", async () => {
     const dir = tempDir()
-    const result = await runGates(mission(dir), dir, [], ["touch ran.txt"])
+    const result = await runGates(mission(dir), dir, [], ["touch ran.txt"], "tree")
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.outcome).toBe("no_change")
@@ -32,7 +39,7 @@ describe("mission/gates.ts runGates", () => {
   it("passes when every verify command exits 0, run in the project directory", async () => {
     const dir = tempDir()
     writeFiles(dir, { "a.txt": "hello\n" })
-    const result = await runGates(mission(dir), dir, ["a.txt"], ["test -f a.txt", "grep -q hello a.txt"])
+    const result = await runGates(mission(dir), dir, ["a.txt"], ["test -f a.txt", "grep -q hello a.txt"], "tree")
     expect(result).toEqual({
       ok: true,
       evidence: [
@@ -43,12 +50,12 @@ describe("mission/gates.ts runGates", () => {
   })
 
   it("passes with no verify commands once something changed", async () => {
-    expect(await runGates(mission(tempDir()), tempDir(), ["a.txt"], [])).toEqual({ ok: true, evidence: [] })
+    expect(await runGates(mission(tempDir()), tempDir(), ["a.txt"], [], "tree")).toEqual({ ok: true, evidence: [] })
   })
 
   it("stops at the first failing verify command and returns its output", async () => {
     const dir = tempDir()
-    const result = await runGates(mission(dir), dir, ["a.txt"], ["true", "echo 'expected 3, got 4'; exit 1", "touch later.txt"])
+    const result = await runGates(mission(dir), dir, ["a.txt"], ["true", "echo 'expected 3, got 4'; exit 1", "touch later.txt"], "tree")
     expect(result.ok).toBe(false)
     if (result.ok) return
     expect(result.outcome).toBe("verify_failed")
@@ -60,7 +67,7 @@ describe("mission/gates.ts runGates", () => {
 
   it("fails a verify command that outlives verifyTimeoutSec", async () => {
     const started = Date.now()
-    const result = await runGates(mission(tempDir(), 1), tempDir(), ["a.txt"], ["sleep 20"])
+    const result = await runGates(mission(tempDir(), 1), tempDir(), ["a.txt"], ["sleep 20"], "tree")
     expect(Date.now() - started).toBeLessThan(5000)
     expect(result.ok).toBe(false)
     if (result.ok) return
@@ -95,7 +102,7 @@ describe("mission/gates.ts runGates", () => {
       repoMap: async () => "",
       typeErrors: async () => ({ errors: [], skipped: [] }),
     }
-    const result = await runGates(mission(dir, 30, analysis), dir, ["a.ts", "b.ts"], ["touch ran.txt"])
+    const result = await runGates(mission(dir, 30, analysis), dir, ["a.ts", "b.ts"], ["touch ran.txt"], "tree")
     expect(asked).toEqual([[dir, "a.ts", "b.ts"]])
     expect(result.ok).toBe(false)
     if (result.ok) return
@@ -108,8 +115,8 @@ describe("mission/gates.ts runGates", () => {
 
   it("skips the syntax gate without the native addon and notes it once", async () => {
     const m = mission(tempDir())
-    await runGates(m, m.state.directory, ["a.ts"], [])
-    await runGates(m, m.state.directory, ["b.ts"], [])
+    await runGates(m, m.state.directory, ["a.ts"], [], "tree")
+    await runGates(m, m.state.directory, ["b.ts"], [], "tree")
     expect(m.state.notes).toEqual(["syntax gate skipped: no native addon in unit tests"])
   })
 })

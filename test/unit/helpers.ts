@@ -6,6 +6,7 @@ import path from "node:path"
 import { afterEach } from "vitest"
 import type { PlanSpec, TaskSpec } from "../../src/mission/plan.js"
 import { emptyUsage, type MissionState, STATE_VERSION, type TaskState } from "../../src/mission/state.js"
+import { checkoutHomePath } from "../../src/workspace/checkout-home.js"
 
 const made: string[] = []
 
@@ -88,6 +89,7 @@ export function missionState(over: Partial<MissionState> = {}): MissionState {
     missionVerify: [],
     notes: [],
     liveSessions: [],
+    refused: [],
     startedAt: "2025-01-01T00:00:00.000Z",
     ...over,
   }
@@ -136,7 +138,7 @@ export function treeDigest(dir: string, skip: readonly string[] = [".git", ".ope
 /** Where WorktreeWorkspace puts a mission's worktrees for the repository at `root`. */
 export function worktreeRootOf(root: string, missionId: string): string {
   const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
-  return path.join(tmpdir(), "opencode-orchestrator", `${path.basename(root)}-${digest}`, missionId)
+  return path.join(checkoutHomePath(), `${path.basename(root)}-${digest}`, missionId)
 }
 
 /** The worktrees git knows of (stale ones included), by path. */

@@ -5,6 +5,7 @@ import path from "node:path"
 import { describe, expect, it } from "vitest"
 import type { RoundTask } from "../../src/workspace/workspace.js"
 import { parseRawDiff } from "../../src/workspace/git.js"
+import { checkoutHomePath } from "../../src/workspace/checkout-home.js"
 import { isMissionCheckout, WorktreeWorkspace } from "../../src/workspace/worktrees.js"
 import { gitRepo, orchestratorRefs, sh, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "./helpers.js"
 
@@ -82,7 +83,7 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
       const t1 = checkouts.get("T1")!
       expect(path.relative(dir, t1.directory).startsWith("..")).toBe(true)
       expect([t1.directory, integration, path.join(integration, "src")].map(isMissionCheckout)).toEqual([true, true, true])
-      expect([dir, path.join(tmpdir(), "opencode-orchestrator"), tmpdir()].map(isMissionCheckout)).toEqual([false, false, false])
+      expect([dir, checkoutHomePath(), tmpdir()].map(isMissionCheckout)).toEqual([false, false, false])
       expect(readFileSync(path.join(t1.directory, "src/a.txt"), "utf8")).toBe("a, changed\n")
       writeFileSync(path.join(t1.directory, "src/a.txt"), "a, by T1\n")
       expect(await t1.collect()).toEqual(["src/a.txt"])
@@ -224,7 +225,7 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
     await ws.dispose() // twice is safe
   })
 
-  it("begin gives every attempt of a round its own branch (one ref transaction) and worktree from the integration head; a retry replaces only its task's previous attempt", async () => {
+  it("begin gives every attempt of a round its own branch (one ref transaction) and slot from the integration head; a retry reuses a slot in place and replaces only its task's previous branch", async () => {
     const dir = gitRepo({ "lines.txt": LINES })
     const { ws, id } = await open(dir)
     const ids = ["A", "B", "C", "D", "E", "F"]
@@ -234,7 +235,8 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
       const runs = await gitRuns(async () => {
         checkouts = await ws.begin(ids.map((t) => roundTask(t)))
       })
-      expect(named(runs, "update-ref")).toHaveLength(1)
+      // `git worktree add --detach` runs update-ref itself; the round's branches are one transaction of ours.
+      expect(named(runs, "update-ref -m")).toHaveLength(1)
       expect(named(runs, "branch")).toEqual([])
       // Git's worktree registry takes one add at a time: concurrent adds read each other's half-written files and fail.
       const adds = named(runs, "worktree add")
@@ -252,8 +254,12 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
         expect(readFileSync(path.join(where, "lines.txt"), "utf8")).toBe(LINES)
       }
 
+      writeFileSync(path.join(directories[0]!, "left-by-A.txt"), "A's attempt\n")
       const retry = (await ws.begin([roundTask("B", 2)])).get("B")!
-      expect(existsSync(checkouts.get("B")!.directory)).toBe(false)
+      // The pool's first slot, checked out in place: nothing of A's attempt is left in it.
+      expect(retry.directory).toBe(directories[0])
+      expect(existsSync(path.join(retry.directory, "left-by-A.txt"))).toBe(false)
+      expect(sh(retry.directory, "status", "--porcelain")).toBe("")
       expect(sh(retry.directory, "symbolic-ref", "HEAD").trim()).toBe(`refs/heads/orchestrator/${id}--B-a2`)
       const taskBranches = orchestratorRefs(dir).filter((r) => r.includes("--"))
       expect(taskBranches.sort()).toEqual([...ids.filter((t) => t !== "B").map((t) => `${t}-a1`), "B-a2"].map((n) => `refs/heads/orchestrator/${id}--${n}`).sort())
