@@ -421,9 +421,10 @@ export class WorktreeWorkspace implements Workspace {
     const cwd = entry.slot.path
     await this.restoreGitLink(entry.slot)
     const plan = await this.plan()
-    // Copied dependencies are ignored in the user's tree; a task that edits .gitignore must not commit them.
-    const excluded = [...plan.dependencies, ...plan.includes].map((p) => `:(exclude,top)${p}`)
-    await git(["add", "--all", "--", ":/", ...excluded], { cwd })
+    await git(["add", "--all"], { cwd })
+    // Copied dependencies and includes are ignored in the user's tree; a task that edits .gitignore must not commit them.
+    const bootstrapped = [...plan.dependencies, ...plan.includes]
+    if (bootstrapped.length) await git(["rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", ...bootstrapped.map((p) => `:(top)${p}`)], { cwd })
     await git(["commit", "--quiet", "--allow-empty", "--no-verify", "-m", `${task.id}: ${task.title}`], { cwd, env: PLUGIN_IDENTITY })
     const output = await git(["diff", "--no-color", "--no-renames", "--relative", "--raw", "-z", "--patch", entry.start, "HEAD"], { cwd: directory })
     const { changes, rest } = parseRawDiff(output)

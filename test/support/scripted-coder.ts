@@ -1,7 +1,7 @@
 // A scripted "coding model" for mission e2e tests. It tells its role from the
 // tools a request offers (orchestrate → commander, submit_plan → planner,
 // submit_verdict → reviewer, write → worker) and acts on the messages only.
-import type { ModelRequest, Reply, Script } from "./model-server.js";
+import type { ModelRequest, Reply, Script, ToolResult } from "./model-server.js";
 
 export interface WorkOrder {
   /** Task id and title, read from the work order's first line "# T1 · Title". */
@@ -23,11 +23,19 @@ export interface ReviewRequest {
   lastResult: string | undefined;
 }
 
+/** What a worker does in one request: write files (relative path → content) or run shell commands. */
+export type WorkReply = Record<string, string> | { commands: string[] };
+
 export interface CoderScenario {
   /** Arguments of the planner's `call`-th submit_plan call (0-based) in one planner conversation. */
   plan(mission: string, call: number, lastResult: string | undefined): Record<string, unknown>;
   /** Files (relative path → content) a worker writes for a work order, or shell commands it runs. */
-  work(order: WorkOrder): Record<string, string> | { commands: string[] };
+  work?(order: WorkOrder): WorkReply;
+  /**
+   * A worker that acts on what its tools returned (read first, then fix): called on every request of a
+   * worker conversation with the results so far; undefined ends the turn. When set, `work` is not used.
+   */
+  step?(order: WorkOrder, results: ToolResult[]): WorkReply | undefined;
   /** Arguments of a reviewer's submit_verdict call. */
   review(request: ReviewRequest): Record<string, unknown>;
   /** Latency of every non-title reply. */
@@ -61,13 +69,14 @@ export function scriptedCoder(scenario: CoderScenario): Script {
       return { toolCalls: [{ name: "submit_verdict", arguments: args }], ...delay };
     }
     if (req.offers("write")) {
-      if (results.length > 0) return { text: "Done: wrote the files the work order asks for.", ...delay };
+      if (!scenario.step && results.length > 0) return { text: "Done: wrote the files the work order asks for.", ...delay };
       const text = req.firstUserText();
       const head = /^# (\S+) · (.+)$/m.exec(text);
       const previous = /Previous attempt (\d+)/.exec(text);
       const order = { taskId: head?.[1] ?? "?", title: head?.[2] ?? "", text, attempt: previous ? Number(previous[1]) + 1 : 1 };
       const root = workingDirectory(req);
-      const work = scenario.work(order);
+      const work = scenario.step ? scenario.step(order, results) : scenario.work?.(order);
+      if (work === undefined) return { text: "Done: the work order is carried out.", ...delay };
       if ("commands" in work && Array.isArray(work.commands)) {
         const commands = work.commands as string[];
         // Whichever shell the request offers: ours (`shell`) or OpenCode's (`bash`).
@@ -79,7 +88,7 @@ export function scriptedCoder(scenario: CoderScenario): Script {
       const files = Object.entries(work as Record<string, string>);
       if (files.length === 0) return { text: "Nothing to do.", ...delay };
       return {
-        toolCalls: files.map(([path, content]) => ({ name: "write", arguments: { filePath: `${root}/${path}`, content } })),
+        toolCalls: files.map(([path, content]) => ({ name: "write", arguments: { filePath: path.startsWith("/") ? path : `${root}/${path}`, content } })),
         ...delay,
       };
     }
