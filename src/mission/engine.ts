@@ -65,7 +65,7 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
   try {
     const refused: MissionState["refused"] = []
     const workspace: Workspace = root
-      ? await WorktreeWorkspace.open(input.directory, root, id, store.dir, checkoutSettings(deps.options, store, refused, input.signal))
+      ? await WorktreeWorkspace.open(input.directory, root, id, store.dir, checkoutSettings(deps, store, refused, input.signal))
       : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository", { network: deps.options.sandbox.network, refused })
     const state: MissionState = {
       version: STATE_VERSION,
@@ -114,7 +114,7 @@ export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promi
     state.commanderSession = input.commanderSession
     const workspace: Workspace =
       root && state.isolation.mode === "worktree"
-        ? await WorktreeWorkspace.reopen(input.directory, root, id, checkoutSettings(deps.options, store, state.refused, input.signal))
+        ? await WorktreeWorkspace.reopen(input.directory, root, id, checkoutSettings(deps, store, state.refused, input.signal))
         : await InPlaceWorkspace.open(input.directory, store.dir, "the directory is not a git repository", {
             network: deps.options.sandbox.network,
             refused: state.refused,
@@ -137,7 +137,8 @@ function sandboxNote(options: Options): string | undefined {
 }
 
 /** How the mission's checkouts are bootstrapped, and how commands run in them. */
-function checkoutSettings(options: Options, store: MissionStore, refused: MissionState["refused"], signal: AbortSignal): Partial<CheckoutSettings> {
+function checkoutSettings(deps: EngineDeps, store: MissionStore, refused: MissionState["refused"], signal: AbortSignal): Partial<CheckoutSettings> {
+  const { options } = deps
   const timeoutMs = options.checkout.timeoutSec * 1000
   return {
     slots: options.concurrency,
@@ -149,6 +150,8 @@ function checkoutSettings(options: Options, store: MissionStore, refused: Missio
     refused,
     run: (command, cwd) => runInCheckout(command, cwd, { timeoutMs, signal }),
     record: (event, data) => store.event(event, data),
+    // OpenCode starts an instance per directory before its first request there: start each slot's while the planner works.
+    ready: (directory) => void deps.sessions.warm?.(directory),
   }
 }
 

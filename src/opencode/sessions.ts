@@ -31,6 +31,8 @@ export interface SessionGate {
   ): Promise<ChildTurn>
   /** Aborts a child and waits (bounded) until OpenCode reports it idle. */
   abort(sessionID: string, directory: string): Promise<void>
+  /** Has OpenCode start its instance for `directory` (seconds of start-up) before a child needs it; never fails. */
+  warm?(directory: string): Promise<void>
 }
 
 const POLL_MS = 1_000
@@ -48,6 +50,11 @@ export function openCodeSessions(client: Client): SessionGate {
   }
 
   return {
+    async warm(directory) {
+      // Any call scoped to a directory boots its instance (config, plugins, agents, tools); this one reads nothing else.
+      await client.app.agents({ query: { directory } }).catch(() => undefined)
+    },
+
     async create({ parentID, title, directory }) {
       const res = await client.session.create({ body: { parentID, title }, query: { directory } })
       if (!res.data) throw new Error(`could not create child session "${title}": ${describe(res.error)}`)

@@ -63,6 +63,8 @@ export interface CheckoutSettings {
   run(command: string, cwd: string, checkout: CheckoutContext): Promise<CommandResult>
   /** Appends a mission event. */
   record(event: string, data: Record<string, unknown>): Promise<void>
+  /** A new task checkout is ready: the place to warm what its first worker will need. */
+  ready?(directory: string): void
 }
 
 const DEFAULT_SETTINGS: CheckoutSettings = {
@@ -197,7 +199,8 @@ export class WorktreeWorkspace implements Workspace {
       env: {},
     })
     this.integration = this.makeSlot("integration", this.branch)
-    await this.integration.ready
+    this.integration.ready.catch(() => undefined)
+    await this.integration.made
     this.prepare(this.settings.slots)
   }
 
@@ -218,16 +221,22 @@ export class WorktreeWorkspace implements Workspace {
       path: path.join(this.missionRoot, name),
       gitLink: "",
       depsFor: "",
+      keep: [],
+      made: Promise.resolve(),
       ready: Promise.resolve(),
     }
-    slot.ready = (async () => {
-      const started = Date.now()
+    const started = Date.now()
+    slot.made = (async () => {
       await rm(slot.path, { recursive: true, force: true })
       await this.registering(() =>
         git(["worktree", "add", "--quiet", "--no-checkout", ...(branch ? [slot.path, branch] : ["--detach", slot.path, this.base])], { cwd: this.root }),
       )
       slot.gitLink = await readFile(path.join(slot.path, ".git"), "utf8")
       await git(["reset", "--hard", "--quiet", "--no-recurse-submodules"], { cwd: slot.path })
+    })()
+    // A failed bootstrap or setup surfaces where the checkout is first needed, and ends the mission there.
+    slot.ready = (async () => {
+      await slot.made
       const plan = await this.plan()
       await Promise.all(plan.dependencies.map((item) => copyDependency(this.root, slot.path, item)))
       await copyIncludes(this.root, slot.path, plan.includes)
@@ -235,6 +244,10 @@ export class WorktreeWorkspace implements Workspace {
       this.register(slot, index === "integration" ? "mission" : "")
       await this.settings.record("checkout_bootstrapped", { checkout: name, ...plan, ms: Date.now() - started })
       if (this.settings.setup) await this.runSetup(slot, this.settings.setup, "setup")
+      // The bootstrap is what is ignored now (copies, includes, what setup generated): resets keep it.
+      const ignored = await git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: slot.path })
+      slot.keep = ignored.split("\0").filter(Boolean).map((entry) => `/${entry}`)
+      if (index !== "integration") this.settings.ready?.(path.join(slot.path, this.relative))
     })()
     return slot
   }
@@ -346,8 +359,7 @@ export class WorktreeWorkspace implements Workspace {
     await git(["symbolic-ref", "HEAD", `refs/heads/${entry.branch}`], { cwd })
     await git(["reset", "--hard", "--quiet", "--no-recurse-submodules"], { cwd })
     const plan = await this.plan()
-    const keep = [...plan.dependencies, ...plan.includes].flatMap((p) => ["-e", `/${p}`])
-    await git(["clean", "-ffdxq", ...keep], { cwd })
+    await git(["clean", "-ffdxq", ...slot.keep.flatMap((p) => ["-e", p])], { cwd })
     await copyIncludes(this.root, slot.path, plan.includes)
     this.register(slot, task.id)
     let placement: Placement = { resumed: entry.previousStart ? "continued" : "fresh" }
@@ -473,9 +485,8 @@ export class WorktreeWorkspace implements Workspace {
     const slot = await this.integrationSlot()
     const changed = await this.changedFiles(slot)
     if (changed.length) {
-      const plan = await this.plan()
       await git(["reset", "--hard", "--quiet"], { cwd: slot.path })
-      await git(["clean", "-ffdq", ...[...plan.dependencies, ...plan.includes].flatMap((p) => ["-e", `/${p}`])], { cwd: slot.path })
+      await git(["clean", "-ffdq"], { cwd: slot.path })
     }
     return changed
   }
@@ -532,6 +543,10 @@ interface Slot {
   gitLink: string
   /** The manifests its dependency directories were copied or installed for. */
   depsFor: string
+  /** What `git clean` keeps when the slot is reset: the ignored entries its bootstrap and setup left. */
+  keep: string[]
+  /** The worktree exists. */
+  made: Promise<void>
   /** Made, bootstrapped and set up. */
   ready: Promise<void>
   context?: CheckoutContext
