@@ -6,6 +6,7 @@ import { repoRoot } from "../workspace/git.js"
 import { InPlaceWorkspace } from "../workspace/in-place.js"
 import type { Workspace } from "../workspace/workspace.js"
 import type { Options } from "../config.js"
+import { checkWorktreeInclude } from "../workspace/bootstrap.js"
 import { sandboxAvailable } from "../workspace/sandbox.js"
 import { type CheckoutSettings, CheckoutSetupError, unfinishedOperation, WorktreeWorkspace } from "../workspace/worktrees.js"
 import { tokenizer } from "./brief.js"
@@ -58,6 +59,7 @@ export function cancelRunning(missionId: string): boolean {
 export async function runMission(input: MissionInput, deps: EngineDeps): Promise<MissionResult> {
   const sandbox = sandboxNote(deps.options)
   const root = await refuseUnfinishedGitOperation(input.directory)
+  if (root) checkWorktreeInclude(root)
   const id = newMissionId()
   const store = new MissionStore(input.directory, id)
   await mkdir(store.dir, { recursive: true })

@@ -46,11 +46,17 @@ export async function planBootstrap(root: string, extra: readonly string[] = [])
   return { dependencies: dependencies.sort(), includes: await includedFiles(root) }
 }
 
+/** Throws when the repository's `.worktreeinclude` names something outside it (checked before a mission starts). */
+export function checkWorktreeInclude(root: string): void {
+  const listFile = path.join(root, WORKTREE_INCLUDE)
+  if (existsSync(listFile)) checkIncludePatterns(readFileSync(listFile, "utf8"))
+}
+
 /** Ignored files that `.worktreeinclude` lists; its patterns must stay inside the repository. */
 async function includedFiles(root: string): Promise<string[]> {
   const listFile = path.join(root, WORKTREE_INCLUDE)
   if (!existsSync(listFile)) return []
-  checkIncludePatterns(readFileSync(listFile, "utf8"))
+  checkWorktreeInclude(root)
   const matched = (await git(["ls-files", "-z", "--others", "--ignored", `--exclude-from=${listFile}`], { cwd: root })).split("\0").filter(Boolean)
   if (matched.length === 0) return []
   // Only what git ignores: a tracked or merely untracked file reaches the checkout through git.
