@@ -26,7 +26,7 @@ function nativeAnalysis(servers: ServerSettings): CodeAnalysis {
     checkSyntax: (root, files) => checkSyntax(root, files),
     repoMap: (root, options) => repoMap(root, options),
     typeErrors: (root, files, timeoutMs, serverRoot) => typeErrors(root, files, timeoutMs, servers, serverRoot),
-    closeServers: closeWarmServers,
+    closeServers: (under) => closeWarmServers(under),
   }
 }
 

@@ -29,8 +29,8 @@ export interface CodeAnalysis {
   /** Type errors of `files` from a real language server; `skipped` says why none could run.
    * `serverRoot`: a directory above `root` where one warm server may check several checkouts. */
   typeErrors(root: string, files: string[], timeoutMs: number, serverRoot?: string): Promise<TypeCheck>
-  /** Shuts the warm language servers down (a mission ended). */
-  closeServers?(): Promise<void>
+  /** Shuts down the warm language servers rooted in `under` (a mission's checkouts, when it ends). */
+  closeServers?(under: string): Promise<void>
 }
 
 export interface TypeCheck {

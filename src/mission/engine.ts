@@ -370,7 +370,7 @@ async function finish(m: Mission, status: FinalStatus, reason: string): Promise<
   if (reason) m.state.reason = reason
   m.state.endedAt = new Date().toISOString()
   requeueRunning(m.state)
-  await m.deps.analysis.closeServers?.()
+  await m.deps.analysis.closeServers?.(m.workspace.checkoutRoot)
   await commit(m, "mission_ended", { status, reason })
   const done = m.state.tasks.filter((t) => t.status === "passed").length
   m.deps.progress.title(`mission ${status} · ${done}/${m.state.tasks.length} tasks`)

@@ -7,6 +7,7 @@
 // the calls that arrive while one runs are answered together by the next,
 // so N tasks reaching the type gate at once wait for two checks, not N.
 
+import { isAbsolute, relative, resolve } from "node:path";
 import { diagnostics, lspCheck, lspClose, lspCloseAllNow, lspStart } from "./index.js";
 import type { DiagnosticsReport, FileDiagnostics } from "./types.js";
 
@@ -128,12 +129,23 @@ function share(result: WarmReport, call: Waiting, batch: number): WarmReport {
   return { ...result, files, warm: { ...result.warm, totalMs, batch } };
 }
 
-/** Shuts every warm server down (their process groups killed). */
-export async function closeWarmServers(): Promise<void> {
-  const all = [...servers.values()];
-  servers.clear();
-  for (const s of all) s.shutDown = true;
-  await Promise.all(all.map((s) => close(s)));
+/**
+ * Shuts warm servers down (their process groups killed): those rooted in
+ * `under` (a mission's checkouts), or every one. Another mission's servers in
+ * the same process keep running.
+ */
+export async function closeWarmServers(under?: string): Promise<void> {
+  const chosen = [...servers.values()].filter((s) => under === undefined || isWithin(s.root, under));
+  for (const s of chosen) {
+    servers.delete(s.key);
+    s.shutDown = true;
+  }
+  await Promise.all(chosen.map((s) => close(s)));
+}
+
+function isWithin(dir: string, root: string): boolean {
+  const inside = relative(resolve(root), resolve(dir));
+  return inside === "" || (!inside.startsWith("..") && !isAbsolute(inside));
 }
 
 /** Servers currently kept (for tests and diagnostics). */

@@ -50,6 +50,10 @@ export class InPlaceWorkspace implements Workspace {
     return new InPlaceWorkspace(snapshots, projectDir, base, `off — ${why}, so tasks ran one at a time in place`, scratch)
   }
 
+  get checkoutRoot(): string {
+    return this.integrationDir
+  }
+
   prepare(): void {}
 
   async begin(tasks: readonly RoundTask[]): Promise<Map<string, TaskCheckout>> {

@@ -7,6 +7,8 @@ export interface Workspace {
   readonly parallelSafe: boolean
   /** Where the mission's verify commands and the final review run. */
   readonly integrationDir: string
+  /** The directory holding all of the mission's checkouts (where its language servers are rooted). */
+  readonly checkoutRoot: string
   /** Starts making `count` task checkouts ready in the background (while the planner works). */
   prepare(count: number): void
   /** Prepares a place for each task attempt of a round. */

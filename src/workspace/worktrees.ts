@@ -129,6 +129,10 @@ export class WorktreeWorkspace implements Workspace {
     return `refs/orchestrator/${this.missionId}/base`
   }
 
+  get checkoutRoot(): string {
+    return this.missionRoot
+  }
+
   get integrationDir(): string {
     return path.join(this.missionRoot, "integration", this.relative)
   }

@@ -126,6 +126,33 @@ async function gone(pgid: number | undefined): Promise<boolean> {
 describe("warm language servers", () => {
   const warm = { command: [tsls, "--stdio"], timeoutMs: 60_000, settleMs: 500, idleMs: 60_000 };
 
+  it("a mission's end closes only the servers rooted in its checkouts; another mission's keeps answering", { timeout: 120_000 }, async () => {
+    const missions = mkdtempSync(join(tmpdir(), "lsp-missions-"));
+    const [a, b] = ["m-a", "m-b"].map((m) => {
+      const dir = join(missions, m, "slot-0");
+      mkdirSync(join(dir, "src"), { recursive: true });
+      writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, noEmit: true } }));
+      writeFileSync(join(dir, "src/x.ts"), "export const x: number = 1;\n");
+      symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
+      return dir;
+    });
+    try {
+      const first = await warmDiagnostics(a!, ["src/x.ts"], warm);
+      const other = await warmDiagnostics(b!, ["src/x.ts"], warm);
+      expect(warmServerCount()).toBe(2);
+      await closeWarmServers(join(missions, "m-a"));
+      expect(await gone(first.warm.pid)).toBe(true);
+      expect(warmServerCount()).toBe(1);
+      writeFileSync(join(b!, "src/x.ts"), "export const x: number = 'one';\n");
+      const again = await warmDiagnostics(b!, ["src/x.ts"], warm);
+      expect(again.warm).toMatchObject({ started: false, pid: other.warm.pid });
+      expect(again.files[0]?.diagnostics.find((d) => d.severity === "error")).toMatchObject({ code: "2322" });
+    } finally {
+      await closeWarmServers();
+      rmSync(missions, { recursive: true, force: true });
+    }
+  });
+
   it("a second check of a changed file on the same server returns the new error", { timeout: 120_000 }, async () => {
     writeFileSync(join(root, "src/warm.ts"), "export const w: number = 1;\n");
     const first = await warmDiagnostics(root, ["src/warm.ts"], warm);
