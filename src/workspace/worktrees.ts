@@ -365,6 +365,9 @@ export class WorktreeWorkspace implements Workspace {
     const plan = await this.plan()
     await git(["clean", "-ffdxq", ...slot.keep.flatMap((p) => ["-e", p])], { cwd })
     await copyIncludes(this.root, slot.path, plan.includes)
+    // An attempt that removed a dependency directory leaves the next one without it: copy it again.
+    const missing = plan.dependencies.filter((item) => !existsSync(path.join(slot.path, item)))
+    await Promise.all(missing.map((item) => copyDependency(this.root, slot.path, item)))
     this.register(slot, task.id)
     let placement: Placement = { resumed: entry.previousStart ? "continued" : "fresh" }
     if (entry.previousStart && entry.from !== entry.start) {

@@ -74,6 +74,11 @@ describe("checkout bootstrap", () => {
       writeFileSync(path.join(a, ".gitignore"), "*.log\n")
       writeFileSync(path.join(a, "feature.txt"), "feature\n")
       expect((await checkouts.get("A")!.collect()).sort()).toEqual([".gitignore", "feature.txt"])
+      // A slot whose attempt removed its dependencies gets them back for its next task.
+      rmSync(path.join(b, "node_modules"), { recursive: true, force: true })
+      const next = (await ws.begin([roundTask("C"), roundTask("D")])).get("D")!.directory
+      expect(next).toBe(b)
+      expect(readFileSync(path.join(b, "node_modules/left/index.js"), "utf8")).toBe("export const left = 1\n")
     } finally {
       await ws.dispose()
     }
