@@ -2,11 +2,10 @@
 // command can write, read and keep running, in a real repository and worktree.
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:net"
-import { tmpdir } from "node:os"
 import path from "node:path"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
   refusedBySandbox,
   type SandboxProfile,
@@ -17,31 +16,12 @@ import {
   wrapCommand,
 } from "../../src/workspace/sandbox.js"
 import { runCommand } from "../../src/workspace/shell.js"
+import { GIT_ENV, sh, tempDir, until } from "../unit/helpers.js"
 
 const available = sandboxAvailable()
 const sandboxed = it.skipIf(!available.ok)
 
-const made: string[] = []
-afterEach(() => {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-function tempDir(prefix = "orch-sandbox-"): string {
-  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)))
-  made.push(dir)
-  return dir
-}
-
-const GIT_ENV = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "t",
-  GIT_AUTHOR_EMAIL: "t@example.com",
-  GIT_COMMITTER_NAME: "t",
-  GIT_COMMITTER_EMAIL: "t@example.com",
-  GIT_CONFIG_NOSYSTEM: "1",
-}
-
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: GIT_ENV, encoding: "utf8", stdio: "pipe" })
+const git = sh
 
 interface Fixture {
   root: string
@@ -104,14 +84,6 @@ function sleepers(marker: string): number[] {
   return found
 }
 
-async function until(check: () => boolean, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (check()) return true
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  return check()
-}
 
 const marker = () => `300.${Math.floor(Math.random() * 1e9)}`
 

@@ -21,7 +21,7 @@ afterEach(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-const GIT_ENV = {
+export const GIT_ENV = {
   ...process.env,
   GIT_AUTHOR_NAME: "t",
   GIT_AUTHOR_EMAIL: "t@example.com",
@@ -152,4 +152,14 @@ export function worktreeList(dir: string): string[] {
 /** Refs the orchestrator made: refs/orchestrator/** and branches orchestrator/**. */
 export function orchestratorRefs(dir: string): string[] {
   return sh(dir, "for-each-ref", "--format=%(refname)", "refs/orchestrator/", "refs/heads/orchestrator/").split("\n").filter(Boolean)
+}
+
+/** Polls `check` every 20 ms until it holds or `ms` pass; returns its last answer. */
+export async function until(check: () => boolean, ms = 3000): Promise<boolean> {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (check()) return true
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  return check()
 }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { runCommand } from "../../src/workspace/shell.js"
-import { tempDir } from "./helpers.js"
+import { tempDir, until } from "./helpers.js"
 
 /** True while the process runs; a zombie waiting for init to reap it counts as ended. */
 const alive = (pid: number) => {
@@ -20,14 +20,6 @@ const alive = (pid: number) => {
   }
 }
 
-async function until(check: () => boolean, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (check()) return true
-    await new Promise((r) => setTimeout(r, 20))
-  }
-  return check()
-}
 
 describe("workspace/shell.ts runCommand", () => {
   it("returns the exit code and combined stdout and stderr", async () => {
