@@ -28,8 +28,9 @@ export async function runCheck(m: Mission, command: string, cwd: string, tree: s
 /**
  * Runs a command in the sandbox of the checkout that holds `cwd`, with its
  * environment (`ORCHESTRATOR_SLOT`, `ORCHESTRATOR_TASK`); a refusal the sandbox
- * caused is noted for the mission's report. Outside any checkout it runs
- * read-only. Unconfined where the machine has no sandbox (the report says so).
+ * caused is noted for the mission's report. Outside any mission's checkout the
+ * command's own directory is its checkout. Unconfined where the machine has no
+ * sandbox (the report says so).
  */
 export async function runInCheckout(command: string, cwd: string, options: { timeoutMs: number; signal?: AbortSignal; readOnly?: boolean }): Promise<CommandResult> {
   const checkout = checkoutAt(cwd)
@@ -38,7 +39,7 @@ export async function runInCheckout(command: string, cwd: string, options: { tim
     timeoutMs: options.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
     env: { ...process.env, ...checkout?.env },
-    sandbox: checkout ? sandboxProfile(checkout, options.readOnly) : readOnlyProfile(),
+    sandbox: checkout ? sandboxProfile(checkout, options.readOnly) : ownDirectoryProfile(cwd, options.readOnly),
   })
   if (checkout && result.exitCode !== 0) noteRefusal(checkout.refused, command, result.output)
   return result
@@ -50,10 +51,10 @@ function sandboxProfile(checkout: CheckoutContext, readOnly = false): SandboxPro
   return { writable, readOnly: checkout.readOnly, home: checkout.home, tmp: checkout.tmp, network: checkout.network }
 }
 
-/** A command of no mission's: nothing writable but a throwaway home and temp. */
-function readOnlyProfile(): SandboxProfile {
+/** A command of no mission's (one of our agents run directly): it may write its own directory, unless read-only, and a throwaway home and temp. */
+function ownDirectoryProfile(cwd: string, readOnly = false): SandboxProfile {
   const scratch = path.join(checkoutHomePath(), "scratch", String(process.pid))
-  return { writable: [], home: path.join(scratch, "home"), tmp: path.join(scratch, "tmp"), network: true }
+  return { writable: readOnly ? [] : [cwd], home: path.join(scratch, "home"), tmp: path.join(scratch, "tmp"), network: true }
 }
 
 /** Records a command the sandbox seems to have refused (best effort: read from its output), once per command. */
