@@ -1,3 +1,4 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises"
 import path from "node:path"
 import { checkoutHomePath } from "../workspace/checkout-home.js"
 import { type CheckoutContext, checkoutAt } from "../workspace/checkout-registry.js"
@@ -34,15 +35,24 @@ export async function runCheck(m: Mission, command: string, cwd: string, tree: s
  */
 export async function runInCheckout(command: string, cwd: string, options: { timeoutMs: number; signal?: AbortSignal; readOnly?: boolean }): Promise<CommandResult> {
   const checkout = checkoutAt(cwd)
-  const result = await runCommand(command, {
-    cwd,
-    timeoutMs: options.timeoutMs,
-    ...(options.signal ? { signal: options.signal } : {}),
-    env: { ...process.env, ...checkout?.env },
-    sandbox: checkout ? sandboxProfile(checkout, options.readOnly) : ownDirectoryProfile(cwd, options.readOnly),
-  })
-  if (checkout && result.exitCode !== 0) noteRefusal(checkout.refused, command, result.output)
-  return result
+  const profile = checkout ? sandboxProfile(checkout, options.readOnly) : ownDirectoryProfile(cwd, options.readOnly)
+  // A temp dir of its own: in a PID namespace every command's processes have small PIDs, and tools that
+  // name temp files by PID (tsx's IPC pipe, `$TMPDIR/tsx-0/<pid>.pipe`) would collide across commands.
+  await mkdir(profile.tmp, { recursive: true, mode: 0o700 })
+  const tmp = await mkdtemp(path.join(profile.tmp, "cmd-"))
+  try {
+    const result = await runCommand(command, {
+      cwd,
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      env: { ...process.env, ...checkout?.env },
+      sandbox: { ...profile, tmp },
+    })
+    if (checkout && result.exitCode !== 0) noteRefusal(checkout.refused, command, result.output)
+    return result
+  } finally {
+    await rm(tmp, { recursive: true, force: true })
+  }
 }
 
 /** What a command in `checkout` may write: the checkout (unless read-only), the mission's home and temp. */
