@@ -1,6 +1,6 @@
 import path from "node:path"
 import type { TypeCheck } from "../mission/context.js"
-import { type LanguageServer, type ServerSettings, serverFor } from "./language-servers.js"
+import { describeSource, type LanguageServer, type ServerSettings, serverFor } from "./language-servers.js"
 import { idleMs, warmDiagnostics } from "./warm-servers.js"
 
 /**
@@ -34,7 +34,7 @@ export async function typeErrors(
   for (const { server, files: group } of groups.values()) {
     const report = await warmDiagnostics(serverRoot, group.map(toServer), { command: server.command, timeoutMs, settleMs: 500, idleMs: idleMs(servers) })
     if (!report.server.started || report.timedOut || report.server.error) {
-      result.skipped.push(`${server.name} gave no answer: ${report.server.error ?? "timed out"}`)
+      result.skipped.push(`${server.name} (from ${describeSource(server.source)}) gave no answer: ${report.server.error ?? "timed out"}`)
       continue
     }
     for (const f of report.files) {
