@@ -55,14 +55,17 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  say "installing with apt-get: ${missing[*]}"
+  log="${TMPDIR:-/tmp}/setup-machine-apt.log"
+  say "installing with apt-get: ${missing[*]} (output in $log)"
   export DEBIAN_FRONTEND=noninteractive
-  if apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+  start=$(date +%s)
+  if { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
     hash -r
-    say "installed; $(cargo --version 2>/dev/null || echo 'cargo still missing')"
+    say "installed in $(( $(date +%s) - start )) s; $(cargo --version 2>/dev/null || echo 'cargo still missing')"
     exit 0
   fi
-  say "apt-get failed; install by hand: apt-get install -y --no-install-recommends ${missing[*]}"
+  tail -20 "$log" >&2
+  say "apt-get failed (above, full output in $log); install by hand: apt-get install -y --no-install-recommends ${missing[*]}"
   exit 1
 fi
 
