@@ -211,6 +211,13 @@ export function checkSandbox(ctx: DoctorContext): Check {
   if (ctx.platform === "linux") {
     const res = ctx.run("bwrap", BWRAP_PROBE)
     if (res.error) return fail("sandbox", "bwrap (bubblewrap) not found", "apt-get install bubblewrap (or your system's package)")
+    if (res.status !== 0 && /Failed to make \/ slave/.test(res.stderr)) {
+      return fail(
+        "sandbox",
+        `bwrap cannot make a sandbox: ${firstLine(res.stderr)}`,
+        "/ is not a mount point (a chroot?): run outside the chroot, or bind-mount the chroot's root onto itself (mount --bind DIR DIR) before entering it",
+      )
+    }
     if (res.status !== 0) {
       return fail(
         "sandbox",

@@ -2,10 +2,11 @@
 // local registry that never proxies our names upstream; real OpenCode, configured with
 // `"plugin": ["opencode-orchestrator"]` and that registry, installs the plugin itself — with no Rust
 // toolchain on PATH — and a mission seals, a code tool answers from the prebuilt addon, and the syntax
-// gate catches an unparsable change. Also measures the time to the first model request: installed by
+// gate catches an unparsable change; without the platform package the plugin still works and says
+// why. Also measures the time to the first model request: installed by
 // name with a cold cache, with a warm cache, and OpenCode without the plugin.
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ModelServer, startModelServer } from "../support/model-server.js";
@@ -52,7 +53,8 @@ describe("install by name from a registry", () => {
   let tarballs: string[] = [];
 
   beforeAll(async () => {
-    execFileSync(join(REPO_ROOT, "node_modules/.bin/tsx"), ["scripts/pack-all.ts"], { cwd: REPO_ROOT, stdio: "pipe" });
+    // Built now, from this checkout: the plugin's dist and this machine's platform package.
+    execFileSync("npm", ["run", "pack:all"], { cwd: REPO_ROOT, stdio: "pipe" });
     const dir = join(REPO_ROOT, "out/pack");
     tarballs = readdirSync(dir).filter((f) => f.endsWith(".tgz")).map((f) => join(dir, f));
     registry = await startRegistry();
@@ -65,7 +67,7 @@ describe("install by name from a registry", () => {
   });
 
   it(
-    "OpenCode installs opencode-orchestrator by name without a Rust toolchain: a mission seals, code_outline answers, the syntax gate runs",
+    "OpenCode installs opencode-orchestrator by name without a Rust toolchain: a mission seals, code_outline answers, the syntax gate runs; without the platform package it still seals and says why",
     async () => {
       expect(tarballs.map((t) => t.split("/").pop()).sort()).toEqual([`${NAME}-${VERSION}.tgz`, `${NAME}-linux-x64-gnu-${VERSION}.tgz`]);
       // The registry serves our version only, never the older ones upstream holds under this name.
@@ -135,6 +137,39 @@ describe("install by name from a registry", () => {
       const warmMs = await timeToFirstRequest(warm, [NAME]);
       const bare = makeProject({ git: true, files: MATH_PROJECT, sandbox: cold.sandbox });
       const bareMs = await timeToFirstRequest(bare, []);
+      // Without its platform package (as on a platform with none): the plugin still loads, the code tools
+      // answer with the reason (not a checkout's build command), the syntax gate is skipped and the report says so.
+      rmSync(join(installed, `${NAME}-linux-x64-gnu`), { recursive: true });
+      let missingOutline: string | undefined;
+      const plain = scriptedCoder({ plan: () => ({ ...PLAN, tasks: [{ ...T2, dependsOn: [] }] }), work: () => MUL, review: (req) => honestPass(req.taskId) });
+      const server2 = await startModelServer((req) => {
+        if (!req.isTitleRequest && req.offers("submit_plan") && req.offers("code_outline")) {
+          const done = req.toolResults().find((r) => r.name === "code_outline");
+          if (!done) return { toolCalls: [{ name: "code_outline", arguments: { files: ["src/index.js"] } }] };
+          missingOutline ??= done.output;
+        }
+        return plain(req);
+      });
+      const noAddon = makeProject({ git: true, files: MATH_PROJECT, sandbox: cold.sandbox });
+      const res2 = await runOpencode({
+        project: noAddon,
+        model: server2,
+        plugins: [NAME],
+        args: ["run", "--command", "task", "--format", "json"],
+        stdin: MISSION,
+        timeoutMs: 200_000,
+        env: { PATH: pathWithoutRust() },
+      });
+      await server2.close();
+      expect(res2.code, res2.stderr.slice(-3000)).toBe(0);
+      expect(missingOutline).toContain(`the native code-analysis addon is not installed (looked for the package ${NAME}-linux-x64-gnu`);
+      expect(missingOutline).toContain("reinstall the plugin with its optional dependencies");
+      expect(missingOutline).not.toContain("npm run build:native");
+      const after = readMission(noAddon).state as ReturnType<typeof readMission>["state"] & { notes: string[] };
+      expect(after.status).toBe("sealed");
+      expect(after.notes.join("\n")).toContain("syntax gate skipped: the native code-analysis addon is not installed");
+      expect(finalText(res2)).toContain("syntax gate skipped: the native code-analysis addon is not installed");
+
       console.log(`install e2e: time to first model request — installed by name, cold cache ${coldMs} ms; warm ${warmMs} ms; without the plugin ${bareMs} ms`);
     },
     420_000,

@@ -143,6 +143,8 @@ describe("doctor: addon, git, ripgrep, sandbox", () => {
     expect(checkSandbox(context({ commands: { bwrap: missing } }))).toMatchObject({ ok: false, fix: expect.stringContaining("apt-get install bubblewrap") })
     const denied = checkSandbox(context({ commands: { bwrap: { status: 1, stdout: "", stderr: "bwrap: setting up uid map: Permission denied\n" } } }))
     expect(denied).toMatchObject({ ok: false, detail: "bwrap cannot make a sandbox: bwrap: setting up uid map: Permission denied", fix: expect.stringContaining("user namespaces") })
+    const chroot = checkSandbox(context({ commands: { bwrap: { status: 1, stdout: "", stderr: "bwrap: Failed to make / slave: Invalid argument\n" } } }))
+    expect(chroot).toMatchObject({ ok: false, fix: expect.stringContaining("/ is not a mount point (a chroot?)") })
     expect(checkSandbox(context({ platform: "darwin" })).ok).toBe(true)
     expect(checkSandbox(context({ platform: "darwin", commands: { "sandbox-exec": missing } })).ok).toBe(false)
     expect(checkSandbox(context({ platform: "win32" }))).toMatchObject({ ok: false, detail: "no sandbox for win32" })
