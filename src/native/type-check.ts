@@ -37,6 +37,8 @@ export async function typeErrors(
       result.skipped.push(`${server.name} (from ${describeSource(server.source)}) gave no answer: ${report.server.error ?? "timed out"}`)
       continue
     }
+    const used = `${server.name} (from ${describeSource(server.source)}: ${server.command[0]})`
+    if (!result.servers?.includes(used)) (result.servers ??= []).push(used)
     for (const f of report.files) {
       for (const d of f.diagnostics) {
         if (d.severity !== "error") continue
