@@ -9,7 +9,7 @@
 
 import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The command that builds the addon in a checkout; named only when the plugin runs from one. */
@@ -221,7 +221,12 @@ function advice(context: Required<LoadContext>, failed: boolean): string {
   if (prebuilt.length > 0 && !prebuilt.includes(mine)) {
     return `there is no prebuilt addon for ${context.triple} (prebuilt: ${prebuilt.map((p) => p.slice(PACKAGE_NAME.length + 1)).join(", ")}); the plugin works without it: code tools answer with this reason and the syntax gate is skipped`;
   }
-  const how = `reinstall the plugin with its optional dependencies (delete OpenCode's copy, e.g. ~/.cache/opencode/packages/${PACKAGE_NAME}, and restart OpenCode; with npm, do not pass --omit=optional)`;
+  // OpenCode installs a plugin into <cache>/opencode/packages/<spec>/node_modules/<name>: that directory is its copy.
+  const installDir = resolve(context.root, "..", "..");
+  const openCodeCopy = basename(dirname(installDir)) === "packages" && basename(dirname(context.root)) === "node_modules";
+  const how = openCodeCopy
+    ? `reinstall the plugin with its optional dependencies: delete OpenCode's copy (rm -rf ${installDir}) and restart OpenCode`
+    : "reinstall the plugin with its optional dependencies (with npm, without --omit=optional)";
   return failed ? `the file may be damaged or for another platform: ${how}` : how;
 }
 

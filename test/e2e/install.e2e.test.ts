@@ -163,7 +163,7 @@ describe("install by name from a registry", () => {
       await server2.close();
       expect(res2.code, res2.stderr.slice(-3000)).toBe(0);
       expect(missingOutline).toContain(`the native code-analysis addon is not installed (looked for the package ${NAME}-linux-x64-gnu`);
-      expect(missingOutline).toContain("reinstall the plugin with its optional dependencies");
+      expect(missingOutline).toContain(`reinstall the plugin with its optional dependencies: delete OpenCode's copy (rm -rf ${join(cold.sandbox.dirs.cache, "opencode/packages", `${NAME}@latest`)}) and restart OpenCode`);
       expect(missingOutline).not.toContain("npm run build:native");
       const after = readMission(noAddon).state as ReturnType<typeof readMission>["state"] & { notes: string[] };
       expect(after.status).toBe("sealed");

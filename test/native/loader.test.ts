@@ -157,6 +157,14 @@ describe.skipIf(process.platform !== "linux")("native loader: platform package, 
     expect(loaded.reason).not.toContain(BUILD_COMMAND);
   });
 
+  it("neither, in OpenCode's plugin cache: names the directory to delete", () => {
+    const cache = join(tmp(), "opencode/packages/opencode-orchestrator@latest");
+    mkdirSync(cache, { recursive: true });
+    const loaded = load(installed(cache, {}));
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) expect(loaded.reason).toContain(`reinstall the plugin with its optional dependencies: delete OpenCode's copy (rm -rf ${cache}) and restart OpenCode`);
+  });
+
   it("neither, on a platform with no prebuilt package: says so and that the plugin works without it", () => {
     const moduleDir = installed(tmp(), {});
     const loaded = loadFrom(candidates({ moduleDir, platform: "freebsd", arch: "x64", env: {} }), { root: join(moduleDir, "../.."), triple: "freebsd-x64" });
