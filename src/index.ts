@@ -14,6 +14,7 @@ import { handoffTools } from "./opencode/tools.js"
 import { endTurnOnHandoff } from "./opencode/turn-end.js"
 import { codeTools } from "./tools/code-tools.js"
 import { shellTool } from "./tools/shell.js"
+import { warnIfUnsupported } from "./opencode-version.js"
 import { isMissionCheckout } from "./workspace/worktrees.js"
 
 /** The native addon as the engine sees it, with the configured language servers. */
@@ -40,6 +41,8 @@ const handoffs = new Handoffs()
 const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks> => {
   const config = loadConfig({ directory, pluginOptions: rawOptions })
   if (!config.ok) reportConfigError(client, config.error)
+  // Outside the supported OpenCode range: a log line and a toast, once; never a failed start.
+  void warnIfUnsupported(client)
   const commandArguments = new Map<string, string>()
   const code = codeTools(config.options.languageServers)
   const analysis = nativeAnalysis(config.options.languageServers)

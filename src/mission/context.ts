@@ -37,6 +37,8 @@ export interface TypeCheck {
   errors: { file: string; line: number; column: number; message: string; code?: string }[]
   /** Why (some) files could not be checked, e.g. no language server for their language. */
   skipped: string[]
+  /** The servers that checked them and where each was found, e.g. "typescript-language-server (from PATH)", for the report. */
+  servers?: string[]
 }
 
 /** One running mission: its state and everything that acts on it. */

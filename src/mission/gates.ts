@@ -71,6 +71,7 @@ async function typeGate(m: Mission, directory: string, files: readonly string[])
   const serverRoot = commonDirectory(directory, m.workspace.integrationDir)
   const after = await analysis.typeErrors(directory, present, timeoutMs, serverRoot)
   for (const why of after.skipped) noteTypeGateSkipped(m, why)
+  for (const server of after.servers ?? []) if (!m.state.notes.includes(`type-check gate: ${server}`)) m.state.notes.push(`type-check gate: ${server}`)
   if (after.errors.length === 0) return undefined
   const base = m.workspace.integrationDir
   const existed = present.filter((f) => existsSync(path.join(base, f)))

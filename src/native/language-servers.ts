@@ -1,11 +1,30 @@
 import { existsSync, statSync } from "node:fs"
-import { delimiter, extname, isAbsolute, join } from "node:path"
+import { basename, delimiter, dirname, extname, isAbsolute, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** Where a server's binary was found: the project's node_modules, the plugin's own dependencies, PATH, or an absolute path in the config. */
+export type ServerSource = "project" | "plugin" | "PATH" | "config"
 
 /** A language server to start for some files. */
 export interface LanguageServer {
   /** Display name, e.g. "typescript-language-server". */
   name: string
   command: string[]
+  source: ServerSource
+}
+
+/** This package's root (two levels above `src/native/` and `dist/native/`). */
+const PLUGIN_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..")
+
+/**
+ * The `.bin` directories of the plugin's own dependencies: its own node_modules (a checkout), and
+ * the node_modules it is installed in (npm and OpenCode hoist dependencies beside the package).
+ */
+export function pluginBinDirs(root: string = PLUGIN_ROOT): string[] {
+  const dirs = [join(root, "node_modules", ".bin")]
+  if (basename(dirname(root)) === "node_modules") dirs.push(join(dirname(root), ".bin"))
+  else if (basename(dirname(dirname(root))) === "node_modules" && basename(dirname(root)).startsWith("@")) dirs.push(join(dirname(dirname(root)), ".bin"))
+  return dirs
 }
 
 /** Languages with a language-server setting, and their file extensions. */
@@ -38,15 +57,31 @@ function isFile(path: string): boolean {
   }
 }
 
-/** `name` from the project's node_modules/.bin, else from PATH. */
-export function findBinary(directory: string, name: string, path = process.env.PATH ?? ""): string | undefined {
-  if (isAbsolute(name)) return isFile(name) ? name : undefined
+/** `name` from the project's node_modules/.bin, else the plugin's own dependencies, else PATH. */
+export function locateBinary(
+  directory: string,
+  name: string,
+  path = process.env.PATH ?? "",
+  pluginDirs: readonly string[] = pluginBinDirs(),
+): { path: string; source: ServerSource } | undefined {
+  if (isAbsolute(name)) return isFile(name) ? { path: name, source: "config" } : undefined
   const local = join(directory, "node_modules", ".bin", name)
-  if (isFile(local)) return local
+  if (isFile(local)) return { path: local, source: "project" }
+  for (const dir of pluginDirs) if (isFile(join(dir, name))) return { path: join(dir, name), source: "plugin" }
   for (const dir of path.split(delimiter)) {
-    if (dir && existsSync(join(dir, name)) && isFile(join(dir, name))) return join(dir, name)
+    if (dir && existsSync(join(dir, name)) && isFile(join(dir, name))) return { path: join(dir, name), source: "PATH" }
   }
   return undefined
+}
+
+/** `name` from the project's node_modules/.bin, else the plugin's own dependencies, else PATH. */
+export function findBinary(directory: string, name: string, path = process.env.PATH ?? ""): string | undefined {
+  return locateBinary(directory, name, path)?.path
+}
+
+/** How a server's source reads in messages. */
+export function describeSource(source: ServerSource): string {
+  return { project: "the project's node_modules", plugin: "the plugin's own dependencies", PATH: "PATH", config: "the configured path" }[source]
 }
 
 /** The language server for `file`, or why there is none. */
@@ -61,7 +96,7 @@ export function serverFor(directory: string, file: string, settings: ServerSetti
     return { missing: `no language server for ${language}: set languageServers.${language}.command (e.g. ["pyright-langserver", "--stdio"])` }
   }
   const [name, ...args] = command as [string, ...string[]]
-  const bin = findBinary(directory, name)
-  if (!bin) return { missing: `no language server for ${language}: ${name} not found in node_modules/.bin or PATH` }
-  return { name, command: [bin, ...args] }
+  const bin = locateBinary(directory, name)
+  if (!bin) return { missing: `no language server for ${language}: ${name} not found in the project's node_modules/.bin, the plugin's dependencies or PATH` }
+  return { name, command: [bin.path, ...args], source: bin.source }
 }

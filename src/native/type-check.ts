@@ -1,6 +1,6 @@
 import path from "node:path"
 import type { TypeCheck } from "../mission/context.js"
-import { type LanguageServer, type ServerSettings, serverFor } from "./language-servers.js"
+import { describeSource, type LanguageServer, type ServerSettings, serverFor } from "./language-servers.js"
 import { idleMs, warmDiagnostics } from "./warm-servers.js"
 
 /**
@@ -34,9 +34,11 @@ export async function typeErrors(
   for (const { server, files: group } of groups.values()) {
     const report = await warmDiagnostics(serverRoot, group.map(toServer), { command: server.command, timeoutMs, settleMs: 500, idleMs: idleMs(servers) })
     if (!report.server.started || report.timedOut || report.server.error) {
-      result.skipped.push(`${server.name} gave no answer: ${report.server.error ?? "timed out"}`)
+      result.skipped.push(`${server.name} (from ${describeSource(server.source)}) gave no answer: ${report.server.error ?? "timed out"}`)
       continue
     }
+    const used = `${server.name} (from ${describeSource(server.source)}: ${server.command[0]})`
+    if (!result.servers?.includes(used)) (result.servers ??= []).push(used)
     for (const f of report.files) {
       for (const d of f.diagnostics) {
         if (d.severity !== "error") continue

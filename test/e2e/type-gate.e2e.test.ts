@@ -61,6 +61,8 @@ describe("type-check gate in real OpenCode", () => {
       expect(retry).toMatch(/src\/area\.ts:2:\d+: Type 'string' is not assignable to type 'number'\. \(2322\)/);
       expect(sessionsOf(server, "reviewer").filter((r) => r.firstUserText.includes("# T1 · "))).toHaveLength(1);
       expect(project.read("src/area.ts")).toBe(AREA_RIGHT);
+      // The report names the server and where it came from: the project has none, the plugin brings one.
+      expect(finalText(res)).toMatch(/type-check gate: typescript-language-server \(from the plugin's own dependencies: \/\S+\/node_modules\/\.bin\/typescript-language-server\)/);
     },
     240_000,
   );

@@ -121,6 +121,32 @@ describe("mission/gates.ts runGates", () => {
   })
 })
 
+describe("mission/gates.ts type-check gate", () => {
+  it("notes for the report which language server checked the change and where it was found, once", async () => {
+    const root = tempDir()
+    const base = path.join(root, "integration")
+    const task = path.join(root, "T1")
+    writeFiles(base, { "a.ts": "" })
+    writeFiles(task, { "a.ts": "export const a = 1\n" })
+    const used = "typescript-language-server (from the plugin's own dependencies: /cache/node_modules/.bin/typescript-language-server)"
+    const analysis: CodeAnalysis = {
+      ...noAnalysis,
+      status: () => ({ available: true }),
+      checkSyntax: async () => ({ ok: true, files: [], skipped: [] }) as unknown as SyntaxReport,
+      typeErrors: async () => ({ errors: [], skipped: [], servers: [used] }),
+    }
+    const m = {
+      deps: { options: Options.parse({}), analysis },
+      state: missionState({ directory: base }),
+      workspace: { mode: "worktree", integrationDir: base },
+      signal: new AbortController().signal,
+    } as unknown as Mission
+    expect((await runGates(m, task, ["a.ts"], [])).ok).toBe(true)
+    await runGates(m, task, ["a.ts"], [])
+    expect(m.state.notes).toEqual([`type-check gate: ${used}`])
+  })
+})
+
 describe("mission/gates.ts prewarmTypeGate", () => {
   /** A mission in worktrees whose analysis records the type checks asked for. */
   function inWorktrees(base: string, typeCheck = true) {
