@@ -63,7 +63,7 @@ export interface CheckoutSettings {
   run(command: string, cwd: string, checkout: CheckoutContext): Promise<CommandResult>
   /** Appends a mission event. */
   record(event: string, data: Record<string, unknown>): Promise<void>
-  /** A new task checkout is ready: the place to warm what its first worker will need. */
+  /** A new checkout is ready: the place to warm what its first worker (or the final reviewer) will need. */
   ready?(directory: string): void
 }
 
@@ -251,7 +251,7 @@ export class WorktreeWorkspace implements Workspace {
       // The bootstrap is what is ignored now (copies, includes, what setup generated): resets keep it.
       const ignored = await git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: slot.path })
       slot.keep = ignored.split("\0").filter(Boolean).map((entry) => `/${entry}`)
-      if (index !== "integration") this.settings.ready?.(path.join(slot.path, this.relative))
+      this.settings.ready?.(path.join(slot.path, this.relative))
     })()
     return slot
   }
