@@ -2,6 +2,7 @@ import { bullets, fill } from "../templates.js"
 import type { RoundTask, TaskCheckout } from "../workspace/workspace.js"
 import { buildBrief, capTokens, type Tokenizer, tokenizer } from "./brief.js"
 import { childTurn, commit, commitAll, type Mission } from "./context.js"
+import { taskStep } from "./live-file.js"
 import { prewarmTypeGate, runGates } from "./gates.js"
 import { memoryOf, rememberAttempt, rememberPlan } from "./memory.js"
 import { review, reviewFeedback } from "./review.js"
@@ -66,11 +67,13 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
       // Not started (a budget ran out) or stopped by the engine: no attempt spent, the task waits.
       if (turn.error?.startsWith("budget:") || m.signal.aborted) return
       if (turn.error) return done("session_error", `The worker session failed: ${turn.error}`, [], [turn.sessionID])
+      taskStep(m, task.spec.id, "checking")
       const gate = await runGates(m, place.directory, changedFiles, task.spec.verify ?? [])
       if (!gate.ok) return done(gate.outcome, gate.feedback, gate.evidence, [turn.sessionID])
       const diff = await place.diff()
       return reviewLimit(async () => {
         if (m.signal.aborted) return
+        taskStep(m, task.spec.id, "reviewing")
         const outcome = await review(m, `${task.spec.id} · reviewer · ${task.spec.title}`, reviewRequest(task, diff), place.directory)
         const evidence = [...gate.evidence, ...("evidence" in outcome ? outcome.evidence : [])]
         const sessions = [turn.sessionID, outcome.sessionID]
