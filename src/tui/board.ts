@@ -37,10 +37,12 @@ export function boardLines(live: LiveMission, options: { width: number; now: num
 }
 
 function taskLine(task: LiveMission["tasks"][number], width: number): string {
-  const tail = `${task.status.padEnd(WORD_WIDTH)} ${task.attempt}/${task.maxAttempts}`
+  // A state.json read without the options knows no maximum: the attempt alone.
+  const attempt = task.maxAttempts ? `${task.attempt}/${task.maxAttempts}` : String(task.attempt)
+  const tail = `${task.status.padEnd(WORD_WIDTH)} ${attempt}`
   const room = width - columns(task.id) - columns(tail) - 2
   if (room >= MIN_TITLE) return `${task.id} ${pad(cut(task.title, room), room)} ${tail}`
-  const short = `${task.id} ${task.status} ${task.attempt}/${task.maxAttempts}`
+  const short = `${task.id} ${task.status} ${attempt}`
   return columns(short) <= width ? short : `${task.id} ${task.status}`
 }
 
