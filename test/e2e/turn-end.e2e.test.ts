@@ -84,7 +84,10 @@ describe("the end of a child's turn in real OpenCode", () => {
       expect(events.filter((e) => e.type === "provider_retry")).toEqual([]);
       for (const [file, content] of Object.entries({ ...FILES_BY_TASK.T1, ...FILES_BY_TASK.T2, ...FILES_BY_TASK.T3 })) expect(project.read(file), file).toBe(content);
       expect(() => execFileSync("node", ["--test"], { cwd: project.dir, stdio: "pipe" })).not.toThrow();
-      const report = (done.data?.parts ?? []).flatMap((p) => (p.type === "text" ? [p.text] : [])).join("\n");
+      // The report is a text part of the commander's message that called orchestrate; the final reply only points to it.
+      const transcript = (await served.client.session.messages({ path: { id: commander } })).data ?? [];
+      const report = transcript.flatMap((m) => m.parts.flatMap((p) => (p.type === "text" ? [p.text] : []))).join("\n");
+      expect((done.data?.parts ?? []).some((p) => p.type === "text" && p.text.includes("| T3 |"))).toBe(false);
       expect(report).toMatch(/^\*\*Mission sealed\*\*/m);
       expect(report).toContain("| T3 | Add dot() | passed | 1 |");
 
