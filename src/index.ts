@@ -78,7 +78,11 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)
     },
     // A child whose plan or verdict was accepted is stopped before OpenCode asks the model once more.
-    "chat.params": endTurnOnHandoff(handoffs, (id, directory) => sessions.abort(id, directory)),
+    "chat.params": endTurnOnHandoff(
+      handoffs,
+      (id, directory) => sessions.abort(id, directory),
+      (id, directory) => sessions.dropAbortedTail(id, directory),
+    ),
   }
 }
 
