@@ -36,6 +36,23 @@ export function boardLines(live: LiveMission, options: { width: number; now: num
   return lines.map((line) => ({ ...line, text: cut(line.text, width) }))
 }
 
+/**
+ * The board in one line, for where OpenCode draws no sidebar (a child
+ * session's view, a terminal of 120 columns or less): phase, round, tasks
+ * passed, time and tokens, then each task's status word, cut to `width`.
+ */
+export function statusLine(live: LiveMission, options: { width: number; now: number }): BoardLine {
+  const passed = live.tasks.filter((t) => t.status === "passed").length
+  const ended = live.endedAt ? Date.parse(live.endedAt) : options.now
+  const parts = [
+    `Mission ${live.phase}${live.round ? ` · round ${live.round}` : ""}`,
+    live.tasks.length ? `${passed}/${live.tasks.length} passed` : "",
+    `${duration(ended - Date.parse(live.startedAt))} · ${tokens(live.usage.inputTokens + live.usage.outputTokens + live.usage.reasoningTokens)} tokens`,
+    live.tasks.map((t) => `${t.id} ${t.status}`).join(", "),
+  ]
+  return { text: cut(parts.filter(Boolean).join(" · "), Math.max(1, Math.floor(options.width))), tone: statusTone(live.status) }
+}
+
 function taskLine(task: LiveMission["tasks"][number], width: number): string {
   // A state.json read without the options knows no maximum: the attempt alone.
   const attempt = task.maxAttempts ? `${task.attempt}/${task.maxAttempts}` : String(task.attempt)

@@ -5,13 +5,15 @@ import type { TuiPlugin, TuiPluginApi, TuiPluginModule } from "@opencode-ai/plug
 import { createSignal, For, onCleanup, Show } from "solid-js"
 import { renderReport } from "../mission/report.js"
 import type { MissionState } from "../mission/state.js"
-import { type BoardLine, boardLines, type Tone } from "./board.js"
+import { type BoardLine, boardLines, statusLine, type Tone } from "./board.js"
 import { CANCEL_FILE, type Found, MissionFinder } from "./missions.js"
 
 /** How often the board re-reads its mission: the engine rewrites live.json within 200 ms of a change. */
 const REFRESH_MS = 500
 /** The sidebar's content width in 1.18.33 (42 columns less its padding), until the box reports its own. */
 const SIDEBAR_COLUMNS = 38
+/** OpenCode 1.18.33 draws the sidebar ("auto") only in a root session on a terminal wider than this. */
+const SIDEBAR_MIN_WIDTH = 120
 
 function Board(props: { api: TuiPluginApi; finder: MissionFinder; sessionID: string }) {
   const [found, setFound] = createSignal<Found | undefined>(read())
@@ -36,10 +38,7 @@ function Board(props: { api: TuiPluginApi; finder: MissionFinder; sessionID: str
     const current = found()
     return current ? boardLines(current.live, { width: width(), now: now() }) : []
   }
-  const color = (tone: Tone) => {
-    const theme = props.api.theme.current
-    return { title: theme.text, text: theme.text, muted: theme.textMuted, accent: theme.accent, success: theme.success, warning: theme.warning, error: theme.error }[tone]
-  }
+  const color = (tone: Tone) => toneColor(props.api, tone)
 
   return (
     <Show when={lines().length > 0}>
@@ -53,6 +52,46 @@ function Board(props: { api: TuiPluginApi; finder: MissionFinder; sessionID: str
         </For>
       </box>
     </Show>
+  )
+}
+
+function toneColor(api: TuiPluginApi, tone: Tone) {
+  const theme = api.theme.current
+  return { title: theme.text, text: theme.text, muted: theme.textMuted, accent: theme.accent, success: theme.success, warning: theme.warning, error: theme.error }[tone]
+}
+
+/**
+ * The board in one line at the bottom of the screen, where OpenCode draws no
+ * sidebar: in a mission's child session (1.18.33 never shows the sidebar in a
+ * child) and on a terminal too narrow for it.
+ */
+function BottomLine(props: { api: TuiPluginApi; finder: MissionFinder }) {
+  const [line, setLine] = createSignal<BoardLine | undefined>()
+  let shownFor: string | undefined
+  const timer = setInterval(() => setLine(read()), REFRESH_MS)
+  onCleanup(() => clearInterval(timer))
+
+  function read(): BoardLine | undefined {
+    const route = props.api.route.current
+    const sessionID = route.name === "session" && typeof route.params?.sessionID === "string" ? route.params.sessionID : undefined
+    if (!sessionID) return undefined
+    const parentID = props.api.state.session.get(sessionID)?.parentID
+    const width = props.api.renderer.width
+    if (!parentID && width > SIDEBAR_MIN_WIDTH && props.api.kv.get("sidebar", "auto") !== "hide") return undefined
+    const found = props.finder.find(sessionID, parentID)
+    // A file caught mid-write: the session's last line stays.
+    if (!found) return shownFor === sessionID ? line() : undefined
+    shownFor = sessionID
+    return statusLine(found.live, { width: width - 4, now: Date.now() })
+  }
+
+  // Always mounted, one row high only with a line: a slot whose content appears later is not laid out again.
+  return (
+    <box paddingLeft={2} paddingRight={2} height={line() ? 1 : 0}>
+      <text fg={toneColor(props.api, line()?.tone ?? "text")} wrapMode="none">
+        {line()?.text ?? ""}
+      </text>
+    </box>
   )
 }
 
@@ -80,6 +119,9 @@ const tui: TuiPlugin = async (api) => {
     slots: {
       sidebar_content(_ctx, props) {
         return <Board api={api} finder={finder} sessionID={props.session_id} />
+      },
+      app_bottom() {
+        return <BottomLine api={api} finder={finder} />
       },
     },
   })

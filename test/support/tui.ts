@@ -8,12 +8,16 @@ import { opencodeBin, opencodeEnv, type OpencodeOptions } from "./opencode.js";
 export interface Tui {
   /** The screen as text (no colours). */
   capture(): string;
+  /** The last screen read (it outlives the tmux session, for a failed test's artifacts). */
+  last(): string;
   /** The screen with colours (ANSI escapes), for pictures. */
   captureAnsi(): string;
   /** tmux key names ("Enter", "Escape", "C-x") or, with `literal`, text typed as is. */
   send(keys: string[] | string, literal?: boolean): void;
   /** Polls the screen until `test` holds; throws with the last screen when it does not within `timeoutMs`. */
   waitFor(test: (screen: string) => boolean, timeoutMs: number, what: string): Promise<string>;
+  /** Resizes the terminal (the TUI redraws for the new size). */
+  resize(width: number, height: number): void;
   stop(): void;
 }
 
@@ -44,13 +48,20 @@ export function startTui(opts: OpencodeOptions & { tuiPlugins?: string[]; width?
   chmodSync(launcher, 0o755);
   const tmux = (...args: string[]) => execFileSync("tmux", ["-L", socket, ...args], { encoding: "utf8", env: { ...process.env, TERM: "xterm-256color" } });
   tmux("-f", "/dev/null", "new-session", "-d", "-s", "oc", "-x", String(opts.width ?? 200), "-y", String(opts.height ?? 50), launcher);
+  // If OpenCode exits, its last screen (and any crash output) stays readable.
+  tmux("set-option", "-t", "oc", "remain-on-exit", "on");
   let stopped = false;
+  let lastScreen = "";
   const tui: Tui = {
-    capture: () => tmux("capture-pane", "-p", "-t", "oc"),
+    capture: () => (lastScreen = tmux("capture-pane", "-p", "-t", "oc")),
+    last: () => lastScreen,
     captureAnsi: () => tmux("capture-pane", "-p", "-e", "-t", "oc"),
     send(keys, literal = false) {
       const list = Array.isArray(keys) ? keys : [keys];
       tmux("send-keys", "-t", "oc", ...(literal ? ["-l"] : []), ...list);
+    },
+    resize(width, height) {
+      tmux("resize-window", "-t", "oc", "-x", String(width), "-y", String(height));
     },
     async waitFor(test, timeoutMs, what) {
       const until = Date.now() + timeoutMs;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import type { BoardTaskStatus, LiveMission, LiveTask } from "../../src/mission/live-file.js"
 import { emptyUsage, type MissionStatus } from "../../src/mission/state.js"
-import { boardLines, columns, cut, duration, tokens } from "../../src/tui/board.js"
+import { boardLines, columns, cut, duration, statusLine, tokens } from "../../src/tui/board.js"
 
 const START = Date.parse("2026-01-01T10:00:00.000Z")
 
@@ -114,6 +114,17 @@ describe("tui/board.ts boardLines", () => {
     expect(lines.slice(4).map((l) => l.text.split(" ")[0])).toEqual(tasks.map((t) => t.id))
     expect(lines[15]!.text).toBe("T12 Module 12 of the new bi… failed    1/3")
     for (const line of lines) expect(columns(line.text)).toBeLessThanOrEqual(42)
+  })
+})
+
+describe("tui/board.ts statusLine", () => {
+  it("puts the board on one line for a child session or a narrow terminal, cut to the width", () => {
+    const tasks = [liveTask("T1", "passed"), liveTask("T2", "reviewing"), liveTask("T3", "pending")]
+    const line = statusLine(live({ round: 2, tasks }), { width: 200, now: START + 65_000 })
+    expect(line).toEqual({ text: "Mission running · round 2 · 1/3 passed · 1m 05s · 12.4k tokens · T1 passed, T2 reviewing, T3 pending", tone: "accent" })
+    const narrow = statusLine(live({ status: "cancelled", phase: "cancelled", endedAt: new Date(START + 5_000).toISOString(), tasks }), { width: 30, now: START })
+    expect(narrow).toEqual({ text: "Mission cancelled · round 1 ·…", tone: "error" })
+    expect(columns(narrow.text)).toBeLessThanOrEqual(30)
   })
 })
 
