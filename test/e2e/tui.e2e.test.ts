@@ -1,5 +1,5 @@
 // The mission on screen: OpenCode's real TUI in tmux, the scripted model, the board in the sidebar.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFailed } from "vitest";
 import { startModelServer } from "../support/model-server.js";
@@ -16,6 +16,7 @@ const ARTIFACTS = join(REPO_ROOT, "test-artifacts", "tui");
 function frames(name: string, tui: Tui) {
   const taken: { at: number; label: string; screen: string }[] = [];
   const start = Date.now();
+  rmSync(join(ARTIFACTS, name), { recursive: true, force: true });
   onTestFailed(() => {
     const dir = join(ARTIFACTS, name);
     mkdirSync(dir, { recursive: true });
@@ -55,7 +56,10 @@ async function typeTask(tui: Tui, mission: string): Promise<void> {
     tui.send("/task", true);
     await tui.waitFor((s) => /\/task/.test(s), 10_000, "/task typed");
     await new Promise((r) => setTimeout(r, 800));
-    tui.send(` ${mission}`, true);
+    // The space alone first: it closes the command list (a space typed with more text after it submits the bare command).
+    tui.send(" ", true);
+    await new Promise((r) => setTimeout(r, 500));
+    tui.send(mission, true);
     const typed = await tui.waitFor((s) => s.includes(head), 10_000, "the mission typed").catch(() => undefined);
     if (typed) {
       await new Promise((r) => setTimeout(r, 500));
@@ -120,7 +124,7 @@ describe("the mission board in OpenCode's TUI", () => {
       );
       expect(child).toMatch(/submit_(verdict|plan)/);
       expect(child).not.toMatch(/interrupted/);
-      tui.send("C-x");
+      // The child view's own keys: "Parent up".
       tui.send("Up");
       await tui.waitFor((s) => /Final review/.test(s), 30_000, "the commander's session again");
 
