@@ -6,7 +6,7 @@
 //      `git worktree add` at BENCH_BEFORE_REV, default 7c1e8cc, and built with tsc);
 //      BENCH_MISSION_RUNS (default 2) runs per side, medians reported.
 import { execFileSync } from "node:child_process"
-import { existsSync, symlinkSync } from "node:fs"
+import { copyFileSync, existsSync, readdirSync, symlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { startModelServer, type ModelServer } from "../test/support/model-server.js"
@@ -42,6 +42,10 @@ function beforeDir(): string {
     execFileSync("git", ["worktree", "add", "--detach", dir, BEFORE_REV], { cwd: PLUGIN_UNDER_TEST, stdio: "inherit" })
     symlinkSync(path.join(PLUGIN_UNDER_TEST, "node_modules"), path.join(dir, "node_modules"), "dir")
     execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: dir, stdio: "inherit" })
+  }
+  // The same native addon on both sides: without it the planner gets no repo map and the report two more notes.
+  for (const file of readdirSync(path.join(PLUGIN_UNDER_TEST, "native")).filter((f) => f.endsWith(".node"))) {
+    if (!existsSync(path.join(dir, "native", file))) copyFileSync(path.join(PLUGIN_UNDER_TEST, "native", file), path.join(dir, "native", file))
   }
   return dir
 }
@@ -136,7 +140,7 @@ async function main(): Promise<void> {
       ],
     ),
     "",
-    `The commander no longer produces the report: ${b.replyTokens - a.replyTokens} output tokens fewer per mission here (the scripted model echoes the tool's output as a faithful model would retype the report; a real model's retyped report is at least that long, is generated serially at the end of the mission, and may paraphrase). Requests are unchanged: the commander still answers once after the tool, now in one line. The commander's input grows only by the report's place in its history: it sees the report once, as its own message's text instead of the tool's output.`,
+    `The commander no longer produces the report: ${b.replyTokens - a.replyTokens} output tokens fewer per mission here (the scripted model echoes the tool's output, as a faithful model would retype the report; a real model's retyped report is at least that long, is generated serially at the end of the mission, and may paraphrase). Requests are unchanged: the commander still answers once after the tool, now in one sentence. The commander's input changes by ${a.commanderInputTokens - b.commanderInputTokens} tokens over its ${a.commanderRequests} requests: it still sees the report once (as its own message's text instead of the tool's output), plus the report's first line again as the tool's output and the longer instruction in its prompt.`,
   ].join("\n")
   writeResults("report-part", data, md)
 }
