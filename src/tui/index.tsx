@@ -20,10 +20,12 @@ function Board(props: { api: TuiPluginApi; finder: MissionFinder; sessionID: str
   const [now, setNow] = createSignal(Date.now())
   const [width, setWidth] = createSignal(SIDEBAR_COLUMNS)
   let box: { width?: number } | undefined
+  let shownFor = found() ? props.sessionID : undefined
   const timer = setInterval(() => {
-    // A mission file missing or mid-write reads as nothing: the board keeps what it showed.
+    // A mission file missing or mid-write reads as nothing: the board keeps what it showed for this session.
     const next = read()
-    if (next) setFound(next)
+    if (next) shownFor = props.sessionID
+    if (next || shownFor !== props.sessionID) setFound(next)
     setNow(Date.now())
     if (box?.width && box.width > 0) setWidth(box.width)
   }, REFRESH_MS)

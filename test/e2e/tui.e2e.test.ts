@@ -128,6 +128,17 @@ describe("the mission board in OpenCode's TUI", () => {
       tui.send("Up");
       await tui.waitFor((s) => /Final review/.test(s), 30_000, "the commander's session again");
 
+      // The palette's "open the report": the whole report in a dialog.
+      tui.send("C-p");
+      await new Promise((r) => setTimeout(r, 800));
+      tui.send("open the report", true);
+      await new Promise((r) => setTimeout(r, 800));
+      tui.send("Enter");
+      const dialog = shots.take("report dialog", await tui.waitFor((s) => /Mission m-\d{8}-\d{6}-\w{4}/.test(s) && /\| T3 \| Add dot\(\) \| passed \| 1 \|/.test(s), 30_000, "the report dialog"));
+      expect(dialog).toMatch(/\*\*Mission sealed\*\*/);
+      tui.send("Escape");
+      await tui.waitFor((s) => !/esc to close/.test(s), 10_000, "the dialog closed");
+
       // A terminal too narrow for the sidebar: OpenCode hides it, nothing breaks, and the board is back when there is room.
       tui.resize(70, 30);
       const narrow = shots.take("narrow", await tui.waitFor((s) => /^\s*Mission sealed · round 2 · 3\/3 passed · .*…\s*$/m.test(s), 15_000, "the narrow layout with the board's line"));
