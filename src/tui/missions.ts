@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync, readFileSync, statSync } from "node:fs"
 import path from "node:path"
 import type { BoardTaskStatus, LiveMission } from "../mission/live-file.js"
 
@@ -74,12 +74,28 @@ export function listMissions(root: string): string[] {
   }
 }
 
-/** The mission's live view, from live.json or else state.json; undefined when neither reads as a mission. */
+/**
+ * The mission's live view, from live.json, or from state.json when there is
+ * none or state.json was written after it (a mission whose process died and
+ * was then cancelled with `/task --cancel`); undefined when neither reads as a mission.
+ */
 export function readMission(dir: string): LiveMission | undefined {
-  const live = readJson(path.join(dir, "live.json"))
-  if (isRecord(live) && live.version === 1 && Array.isArray(live.tasks) && typeof live.id === "string") return live as unknown as LiveMission
-  const state = readJson(path.join(dir, "state.json"))
+  const livePath = path.join(dir, "live.json")
+  const statePath = path.join(dir, "state.json")
+  const live = readJson(livePath)
+  if (isRecord(live) && live.version === 1 && Array.isArray(live.tasks) && typeof live.id === "string") {
+    if (live.endedAt !== undefined || mtime(statePath) <= mtime(livePath)) return live as unknown as LiveMission
+  }
+  const state = readJson(statePath)
   return isRecord(state) ? fromState(state) : undefined
+}
+
+function mtime(file: string): number {
+  try {
+    return statSync(file).mtimeMs
+  } catch {
+    return 0
+  }
 }
 
 /** A state.json's view for the board: its four task statuses, its booked usage. */

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { CANCEL_REQUEST } from "../../src/mission/engine.js"
@@ -67,6 +67,18 @@ describe("tui/missions.ts", () => {
     expect(view).toMatchObject({ id: state.id, status: "sealed", phase: "sealed", round: 2, endedAt: state.endedAt, commanderSession: "ses_cmd" })
     expect(view.tasks).toEqual([{ id: "T1", title: "Task T1", status: "passed", attempt: 1, maxAttempts: 0 }])
     expect(new MissionFinder(() => project).find("ses_w")?.live.id).toBe(state.id)
+  })
+
+  it("prefers a state.json written after an unfinished live.json (a dead mission cancelled from another process)", () => {
+    const project = tempDir()
+    const dir = write(project, "m-20260101-100000-aaaa", { "live.json": JSON.stringify(live("m-20260101-100000-aaaa")) })
+    const state = missionState({ id: "m-20260101-100000-aaaa", status: "cancelled", endedAt: "2026-01-01T10:09:00.000Z" })
+    writeFileSync(path.join(dir, "state.json"), JSON.stringify(state))
+    utimesSync(path.join(dir, "live.json"), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000))
+    expect(readMission(dir)).toMatchObject({ status: "cancelled", phase: "cancelled" })
+    // While the mission runs, live.json is written after each state save: it wins.
+    utimesSync(path.join(dir, "state.json"), new Date(Date.now() - 120_000), new Date(Date.now() - 120_000))
+    expect(readMission(dir)).toMatchObject({ status: "running", phase: "running" })
   })
 
   it("finds nothing in a project without missions, and the latest unfinished mission for resume", () => {
