@@ -19,7 +19,7 @@ interface RawClient {
  * OpenCode refused it: the caller then returns the whole report as the tool's output.
  */
 export async function showReport(client: Client, input: { sessionID: string; messageID: string; text: string }): Promise<boolean> {
-  const raw = (client.session as unknown as { _client?: RawClient } | undefined)?._client
+  const raw = (client as unknown as { session?: { _client?: RawClient } }).session?._client
   if (!raw) return false
   const now = Date.now()
   const part = {
