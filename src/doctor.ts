@@ -42,7 +42,6 @@ export interface DoctorContext {
 }
 
 const PLUGIN_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..")
-export const TUI_ENTRY = `${PACKAGE_NAME}/tui`
 
 export function defaultContext(cwd: string = process.cwd()): DoctorContext {
   const env = process.env
@@ -169,13 +168,14 @@ export function checkPluginEntry(ctx: DoctorContext): Check {
 export function checkTuiEntry(ctx: DoctorContext): Check {
   const pkg = JSON.parse(readFileSync(join(ctx.pluginRoot, "package.json"), "utf8")) as { exports?: Record<string, unknown> }
   if (!pkg.exports?.["./tui"]) return pass("TUI plugin in tui.json", "this version has no TUI plugin; no entry needed")
+  // OpenCode's TUI takes the package (by name or path, as opencode.json does) and loads its `exports["./tui"]`.
   for (const file of configFiles(ctx, "tui")) {
     for (const entry of file.plugins) {
       const spec = typeof entry === "string" ? entry : entry[0]
-      if (spec === TUI_ENTRY || spec.startsWith(`${TUI_ENTRY}@`)) return pass("TUI plugin in tui.json", file.path)
+      if (namesPlugin(spec, dirname(file.path))) return pass("TUI plugin in tui.json", file.path)
     }
   }
-  return fail("TUI plugin in tui.json", `no tui.json names ${TUI_ENTRY}`, `add "plugin": ["${TUI_ENTRY}"] to ${join(configHome(ctx), "opencode", "tui.json")} (or the project's tui.json)`)
+  return fail("TUI plugin in tui.json", `no tui.json names ${PACKAGE_NAME}`, `add "plugin": ["${PACKAGE_NAME}"] to ${join(configHome(ctx), "opencode", "tui.json")} (or the project's .opencode/tui.json)`)
 }
 
 // ---------------------------------------------------------------- addon, tools, sandbox

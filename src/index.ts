@@ -3,6 +3,7 @@ import { registerAgents } from "./agents.js"
 import { loadConfig, reportConfigError } from "./config.js"
 import type { CodeAnalysis } from "./mission/context.js"
 import { compactionContext } from "./mission/live.js"
+import { noteMessageUsage } from "./mission/live-file.js"
 import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
 import type { ServerSettings } from "./native/language-servers.js"
 import { typeErrors } from "./native/type-check.js"
@@ -73,13 +74,21 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
     async "experimental.session.compacting"(input, output) {
       output.context.push(...compactionContext(input.sessionID))
     },
+    // A mission child's tokens as they are spent, for the TUI's board (booked into the state when its turn ends).
+    async event({ event }) {
+      if (event.type === "message.updated") noteMessageUsage(event.properties.info)
+    },
     async "command.execute.before"(input) {
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)
     },
     // OpenCode's file tools write only inside a mission session's checkout.
     "tool.execute.before": fileGuard(handoffs),
     // A child whose plan or verdict was accepted is stopped before OpenCode asks the model once more.
-    "chat.params": endTurnOnHandoff(handoffs, (id, directory) => sessions.abort(id, directory)),
+    "chat.params": endTurnOnHandoff(
+      handoffs,
+      (id, directory) => sessions.abort(id, directory),
+      (id, directory) => sessions.dropAbortedTail(id, directory),
+    ),
   }
 }
 

@@ -9,6 +9,7 @@ import type { CommandResult } from "../workspace/shell.js"
 import { exceededBudget, providerTrouble } from "./budget.js"
 import type { Aimd } from "./concurrency.js"
 import { register } from "./live.js"
+import { touchLive } from "./live-file.js"
 import { addUsage, emptyUsage, type MissionState, type Usage } from "./state.js"
 import type { MissionStore } from "./store.js"
 
@@ -72,6 +73,7 @@ export async function commit(m: Mission, event: string, data: Record<string, unk
 export async function commitAll(m: Mission, events: readonly (readonly [event: string, data: Record<string, unknown>])[]): Promise<void> {
   await m.store.events(events)
   await m.store.save(m.state)
+  touchLive(m)
 }
 
 /**
@@ -104,6 +106,7 @@ export async function childTurn(
   handoffs.join(sessionID, directory)
   register(sessionID, m.state)
   m.state.liveSessions.push(sessionID)
+  touchLive(m)
   input.before?.(sessionID)
   try {
     let text = input.text
@@ -125,6 +128,7 @@ export async function childTurn(
       // Accepted plan or verdict: the turn did its job, however OpenCode's loop ended after it (see opencode/turn-end.ts).
       const turn = handoffs.handedOff(sessionID) ? withoutError(prompted) : prompted
       book(m, sessionID, turn.usage)
+      touchLive(m)
       m.aimd.turnEnded(turn.error, epoch)
       const trouble = providerTrouble(turn.error)
       if (trouble === "auth") {

@@ -15,6 +15,7 @@ import { runCheck, runInCheckout } from "./checks.js"
 import { commit, type EngineDeps, type Mission } from "./context.js"
 import { Aimd } from "./concurrency.js"
 import { register } from "./live.js"
+import { touchLive } from "./live-file.js"
 import { acquireLock } from "./lock.js"
 import type { PlanSpec } from "./plan.js"
 import { obtainPlan, planRequest } from "./planning.js"
@@ -385,6 +386,7 @@ function phase(m: Mission, name: string, running = 0, limit?: number): void {
   const workers = running ? ` · ${running} running` : ""
   const cap = limit ? ` · limit ${limit}` : ""
   m.deps.progress.title(`${name}${round} · ${done}/${total} tasks${workers}${cap}`)
+  touchLive(m, { phase: name, running, limit })
   const key = `${name}${round}`
   if (m.lastPhase !== key) {
     m.lastPhase = key

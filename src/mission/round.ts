@@ -2,6 +2,7 @@ import { bullets, fill } from "../templates.js"
 import type { RoundTask, TaskCheckout } from "../workspace/workspace.js"
 import { buildBrief, capTokens, type Tokenizer, tokenizer } from "./brief.js"
 import { childTurn, commit, commitAll, type Mission } from "./context.js"
+import { taskStep } from "./live-file.js"
 import { prewarmTypeGate, runGates } from "./gates.js"
 import { memoryOf, rememberAttempt, rememberPlan } from "./memory.js"
 import { indent, review, reviewFeedback, voided } from "./review.js"
@@ -73,6 +74,7 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
       // Not started (a budget ran out) or stopped by the engine: no attempt spent, the task waits.
       if (turn.error?.startsWith("budget:") || m.signal.aborted) return
       if (turn.error) return done("session_error", `The worker session failed: ${turn.error}`, [], [turn.sessionID])
+      taskStep(m, task.spec.id, "checking")
       // A change to a manifest or lockfile is installed in the checkout before anything runs there.
       const dependencies = await place.dependencies()
       if (dependencies.install && dependencies.install.exitCode !== 0) {
@@ -87,6 +89,7 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
       return reviewLimit(async () => {
         if (m.signal.aborted) return
         // The gates' commands may leave files behind; only what changes during the review is the reviewer's.
+        taskStep(m, task.spec.id, "reviewing")
         const before = new Set(await place.changedSinceCollect())
         const request = reviewRequest(task, diff, gate.evidence)
         const judged = await review(m, `${task.spec.id} · reviewer · ${task.spec.title}`, request, place.directory, tree)

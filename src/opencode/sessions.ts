@@ -33,6 +33,12 @@ export interface SessionGate {
   abort(sessionID: string, directory: string): Promise<void>
   /** Has OpenCode start its instance for `directory` (seconds of start-up) before a child needs it; never fails. */
   warm?(directory: string): Promise<void>
+  /**
+   * Once the child is idle (waited for, bounded), deletes the empty messages an
+   * abort left at the end of its transcript (error MessageAbortedError, no text
+   * or tool part): what OpenCode's TUI draws as "interrupted". True when one went.
+   */
+  dropAbortedTail(sessionID: string, directory: string): Promise<boolean>
 }
 
 const POLL_MS = 1_000
@@ -88,6 +94,28 @@ export function openCodeSessions(client: Client): SessionGate {
     },
 
     abort,
+    async dropAbortedTail(sessionID, directory) {
+      const deadline = Date.now() + 5_000
+      while ((await statusOf(client, sessionID, directory)) === "busy") {
+        if (Date.now() > deadline) return false
+        await sleep(200)
+      }
+      const res = await client.session.messages({ path: { id: sessionID }, query: { directory } }).catch(() => undefined)
+      const raw = (client.session as unknown as { _client?: { delete(options: Record<string, unknown>): Promise<{ error?: unknown }> } })._client
+      let dropped = false
+      for (const message of [...(res?.data ?? [])].reverse()) {
+        const info = message.info
+        const empty = message.parts.every((p) => p.type === "step-start")
+        if (info.role !== "assistant" || info.error?.name !== "MessageAbortedError" || !empty || !raw) break
+        // The v1 client has no method for this route (DELETE /session/{id}/message/{messageID}; refused while the session is busy).
+        const out = await raw
+          .delete({ url: "/session/{sessionID}/message/{messageID}", path: { sessionID, messageID: info.id }, query: { directory } })
+          .catch((error: unknown) => ({ error }))
+        if (out.error) break
+        dropped = true
+      }
+      return dropped
+    },
   }
 }
 

@@ -8,6 +8,7 @@ import { VerdictSpec } from "../mission/verdict.js"
 import { bullets, readMarkdown } from "../templates.js"
 import type { Handoffs } from "./handoff.js"
 import { openCodeProgress } from "./progress.js"
+import { showReport } from "./report-part.js"
 import type { SessionGate } from "./sessions.js"
 import { parseTaskArguments, type TaskRequest } from "./task-command.js"
 
@@ -56,8 +57,13 @@ export function handoffTools(deps: ToolDeps) {
             : args.resume
               ? { kind: "resume", id: args.resume }
               : { kind: "start", mission: (args.mission ?? "").trim() }
-        if (request.kind === "status") return missionStatus(ctx.directory, request.id)
-        if (request.kind === "cancel") return cancelMission(ctx.directory, request.id)
+        // The user reads a report as the engine wrote it; the model gets its first line and need not retype it.
+        const present = async (report: string): Promise<{ output: string; shown: boolean }> => {
+          const shown = await showReport(deps.client, { sessionID: ctx.sessionID, messageID: ctx.messageID, text: report })
+          return { output: shown ? shownOutput(report) : report, shown }
+        }
+        if (request.kind === "status") return (await present(await missionStatus(ctx.directory, request.id))).output
+        if (request.kind === "cancel") return (await present(await cancelMission(ctx.directory, request.id))).output
         if (request.kind === "start") checkMissionText(request.mission, deps.config.options.maxMissionChars)
         const engine = {
           sessions: deps.sessions,
@@ -73,7 +79,8 @@ export function handoffTools(deps: ToolDeps) {
             request.kind === "resume"
               ? await resumeMission({ ...common, resume: request.id }, engine)
               : await runMission({ ...common, mission: request.mission }, engine)
-          return { title: `mission ${result.state.status}`, output: result.report, metadata: { missionId: result.state.id, status: result.state.status } }
+          const { output, shown } = await present(result.report)
+          return { title: `mission ${result.state.status}`, output, metadata: { missionId: result.state.id, status: result.state.status, reportShown: shown } }
         } finally {
           handoffs.leave(ctx.sessionID)
         }
@@ -102,4 +109,17 @@ export function handoffTools(deps: ToolDeps) {
       },
     }),
   }
+}
+
+/** What the model gets when a report was shown to the user: its first line, and the planner's questions if any. */
+export function shownOutput(report: string): string {
+  const headline = report.split("\n")[0] ?? ""
+  const questions = /## Questions\n\n([\s\S]*?)\n\n/.exec(report)?.[1]
+  return [
+    headline,
+    questions ? `The planner's questions for the user:\n${questions}` : "",
+    "The whole report is shown to the user above, as the engine wrote it.",
+  ]
+    .filter(Boolean)
+    .join("\n\n")
 }

@@ -4,6 +4,7 @@ import type { Handoffs } from "./handoff.js"
 export const END_TURN_WAIT_MS = 5_000
 
 type Abort = (sessionID: string, directory: string) => Promise<void>
+type Tidy = (sessionID: string, directory: string) => Promise<unknown>
 
 /**
  * The `chat.params` hook, which OpenCode runs just before each model request
@@ -14,11 +15,13 @@ type Abort = (sessionID: string, directory: string) => Promise<void>
  * step with the accepted `submit_*` call stays completed, and the prompt call
  * the engine waits on resolves. Sessions outside a mission are never touched.
  */
-export function endTurnOnHandoff(handoffs: Handoffs, abort: Abort) {
+export function endTurnOnHandoff(handoffs: Handoffs, abort: Abort, tidy: Tidy = async () => undefined) {
   return async (input: { sessionID: string }): Promise<void> => {
     const directory = handoffs.directoryOf(input.sessionID)
     if (directory === undefined || !handoffs.handedOff(input.sessionID)) return
     await within(END_TURN_WAIT_MS, abort(input.sessionID, directory).catch(() => undefined))
+    // Once the run has unwound, the empty aborted message goes: the transcript ends on the accepted call, as a finished turn.
+    void tidy(input.sessionID, directory).catch(() => undefined)
   }
 }
 

@@ -120,7 +120,8 @@ describe("mission/round.ts workOrder", () => {
 })
 
 describe("bounded briefs in a running mission (fake SDK)", () => {
-  it("a 10-round mission's last work order is no larger than its round-2 one, and within the brief budget", async () => {
+  // Six to eight real git worktrees (one per slot) on a 2-core machine: more than the default 20 s under load.
+  it("a 10-round mission's last work order is no larger than its round-2 one, and within the brief budget", { timeout: 60_000 }, async () => {
     // Round 1: six parallel tasks; rounds 2–10: a chain, one task a round. Equal-size ids and texts, and a
     // budget that round 1's outcomes already fill, so the brief is full from round 2 on.
     const summary = (id: string) => `Reviewed ${id}: the change is complete, tested and consistent with the plan's decisions.`

@@ -129,7 +129,8 @@ function peakAtStarts(calls: Call[], all: Call[]): number {
 }
 
 describe("AIMD concurrency in a running mission (fake SDK)", () => {
-  it("halves when the first workers hit 429, bounds the workers still queued, then climbs back after a smooth round", async () => {
+  // Six to eight real git worktrees (one per slot) on a 2-core machine: more than the default 20 s under load.
+  it("halves when the first workers hit 429, bounds the workers still queued, then climbs back after a smooth round", { timeout: 60_000 }, async () => {
     const tasks = Array.from({ length: 8 }, (_, i) => task(`T${i + 1}`))
     let pushedBack = 0
     const run = await recorded(

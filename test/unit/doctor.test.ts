@@ -112,12 +112,13 @@ describe("doctor: plugin entries", () => {
   })
 
   it("requires the TUI entry only when the package ships a TUI plugin", () => {
-    expect(checkTuiEntry(context())).toMatchObject({ ok: true, detail: "this version has no TUI plugin; no entry needed" })
-    const pluginRoot = tempDir()
-    write(path.join(pluginRoot, "package.json"), JSON.stringify({ name: "opencode-orchestrator", exports: { ".": "./dist/index.js", "./tui": "./dist/tui.js" } }))
-    const c = context({ pluginRoot })
-    expect(checkTuiEntry(c)).toMatchObject({ ok: false, fix: expect.stringContaining(`"plugin": ["opencode-orchestrator/tui"]`) })
-    write(path.join(c.home, ".config/opencode/tui.json"), JSON.stringify({ plugin: ["opencode-orchestrator/tui"] }))
+    const older = tempDir()
+    write(path.join(older, "package.json"), JSON.stringify({ name: "opencode-orchestrator", exports: { ".": "./dist/index.js" } }))
+    expect(checkTuiEntry(context({ pluginRoot: older }))).toMatchObject({ ok: true, detail: "this version has no TUI plugin; no entry needed" })
+    // This package ships one.
+    const c = context()
+    expect(checkTuiEntry(c)).toMatchObject({ ok: false, fix: expect.stringContaining(`"plugin": ["opencode-orchestrator"]`) })
+    write(path.join(c.home, ".config/opencode/tui.json"), JSON.stringify({ plugin: ["opencode-orchestrator"] }))
     expect(checkTuiEntry(c)).toMatchObject({ ok: true, detail: path.join(c.home, ".config/opencode/tui.json") })
   })
 })
@@ -214,6 +215,7 @@ describe("doctor: all checks", () => {
   it("prints one ✓ line per check and exits 0 when all pass; 1 on any ✗, with the fix under it", () => {
     const c = context()
     write(path.join(c.cwd, "opencode.json"), `{ "plugin": ["opencode-orchestrator"] }`)
+    write(path.join(c.cwd, ".opencode/tui.json"), `{ "plugin": ["opencode-orchestrator"] }`)
     const good = doctor(c)
     expect(good.code, good.lines.join("\n")).toBe(0)
     expect(good.lines.every((l) => l.startsWith("✓ "))).toBe(true)
@@ -234,7 +236,7 @@ describe("doctor: all checks", () => {
     ])
     const bad = doctor(context({ commands: { rg: missing } }))
     expect(bad.code).toBe(1)
-    expect(bad.lines.filter((l) => l.startsWith("✗ ")).map((l) => l.split(":")[0])).toEqual(["✗ plugin in opencode.json", "✗ ripgrep"])
+    expect(bad.lines.filter((l) => l.startsWith("✗ ")).map((l) => l.split(":")[0])).toEqual(["✗ plugin in opencode.json", "✗ TUI plugin in tui.json", "✗ ripgrep"])
     expect(bad.lines.find((l) => l.startsWith("✗ ripgrep"))).toMatch(/\n {4}fix: apt-get install ripgrep/)
   })
 

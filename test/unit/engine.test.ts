@@ -321,7 +321,8 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect(run.fake.of("reviewer", "T2")[0]!.text).not.toContain("done T1")
   })
 
-  it("records a round's attempts with one state save however many tasks ran, and one event per attempt", async () => {
+  // Six to eight real git worktrees (one per slot) on a 2-core machine: more than the default 20 s under load.
+  it("records a round's attempts with one state save however many tasks ran, and one event per attempt", { timeout: 60_000 }, async () => {
     const saves = async (n: number) => {
       const dir = gitRepo()
       const ids = Array.from({ length: n }, (_, i) => `T${i + 1}`)

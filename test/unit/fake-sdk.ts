@@ -110,6 +110,10 @@ export class FakeSessions implements SessionGate {
     this.aborted.push(sessionID)
   }
 
+  async dropAbortedTail(): Promise<boolean> {
+    return false
+  }
+
   of(agent: AgentId, task?: string): Call[] {
     return this.calls.filter((c) => c.agent === agent && (task === undefined || c.task === task))
   }

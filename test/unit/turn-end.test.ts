@@ -11,12 +11,17 @@ const check = (p: PlanSpec) => validatePlan(p, { maxTasks: 5 })
 function setup(abort: (sessionID: string, directory: string) => Promise<void> = async () => undefined) {
   const handoffs = new Handoffs()
   const aborted: [string, string][] = []
-  const hook = endTurnOnHandoff(handoffs, (sessionID, directory) => {
-    aborted.push([sessionID, directory])
-    return abort(sessionID, directory)
-  })
+  const tidied: [string, string][] = []
+  const hook = endTurnOnHandoff(
+    handoffs,
+    (sessionID, directory) => {
+      aborted.push([sessionID, directory])
+      return abort(sessionID, directory)
+    },
+    async (sessionID, directory) => void tidied.push([sessionID, directory]),
+  )
   const params = (sessionID: string) => hook({ sessionID })
-  return { handoffs, aborted, params }
+  return { handoffs, aborted, tidied, params }
 }
 
 describe("opencode/turn-end.ts (chat.params)", () => {
@@ -33,13 +38,14 @@ describe("opencode/turn-end.ts (chat.params)", () => {
     expect(aborted).toEqual([["ses_p", "/project"]])
   })
 
-  it("aborts a reviewer's session in its worktree once its verdict is recorded", async () => {
-    const { handoffs, aborted, params } = setup()
+  it("aborts a reviewer's session in its worktree once its verdict is recorded, then drops the empty aborted message", async () => {
+    const { handoffs, aborted, tidied, params } = setup()
     handoffs.join("ses_r", "/worktrees/T1-a1")
     handoffs.expectVerdict("ses_r", verdictProblems)
     handoffs.submitVerdict("ses_r", PASS)
     await params("ses_r")
     expect(aborted).toEqual([["ses_r", "/worktrees/T1-a1"]])
+    expect(tidied).toEqual([["ses_r", "/worktrees/T1-a1"]])
   })
 
   it("lets the model answer a rejected plan, and touches no session outside a mission or once the engine took the value", async () => {
