@@ -22,18 +22,11 @@ import {
   type RunResult,
 } from "../../src/doctor.js"
 import { REPO_ROOT } from "../support/opencode.js"
-import { tempDir } from "./helpers.js"
+import { fakeBinary, tempDir } from "./helpers.js"
 
 const ok = (stdout: string): RunResult => ({ status: 0, stdout, stderr: "" })
 const missing: RunResult = { status: null, stdout: "", stderr: "", error: "spawnSync x ENOENT" }
 
-function fakeBinary(dir: string, name: string): string {
-  mkdirSync(dir, { recursive: true })
-  const file = path.join(dir, name)
-  writeFileSync(file, "#!/bin/sh\n")
-  chmodSync(file, 0o755)
-  return file
-}
 
 /** A machine where everything works, in temp dirs; `over` breaks one part. */
 function context(over: Partial<DoctorContext> & { commands?: Record<string, RunResult> } = {}): DoctorContext & { calls: string[][] } {

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { afterEach } from "vitest"
@@ -162,4 +162,13 @@ export async function until(check: () => boolean, ms = 3000): Promise<boolean> {
     await new Promise((r) => setTimeout(r, 20))
   }
   return check()
+}
+
+/** An executable stub named `name` in `dir` (made if missing), for lookups on a PATH. */
+export function fakeBinary(dir: string, name: string): string {
+  mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, name)
+  writeFileSync(file, "#!/bin/sh\n")
+  chmodSync(file, 0o755)
+  return file
 }

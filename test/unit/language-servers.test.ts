@@ -1,17 +1,10 @@
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { Options } from "../../src/config.js"
 import { locateBinary, pluginBinDirs, serverFor } from "../../src/native/language-servers.js"
-import { tempDir } from "./helpers.js"
+import { fakeBinary, tempDir } from "./helpers.js"
 
-function fakeBinary(dir: string, name: string): string {
-  mkdirSync(dir, { recursive: true })
-  const file = path.join(dir, name)
-  writeFileSync(file, "#!/bin/sh\n")
-  chmodSync(file, 0o755)
-  return file
-}
 
 describe("native/language-servers.ts serverFor", () => {
   it("starts typescript-language-server for TS and JS files, from the project's node_modules/.bin first", () => {
