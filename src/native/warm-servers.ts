@@ -7,7 +7,7 @@
 // the calls that arrive while one runs are answered together by the next,
 // so N tasks reaching the type gate at once wait for two checks, not N.
 
-import { isAbsolute, relative, resolve } from "node:path";
+import { isWithin } from "../paths.js";
 import { diagnostics, lspCheck, lspClose, lspCloseAllNow, lspStart } from "./index.js";
 import type { DiagnosticsReport, FileDiagnostics } from "./types.js";
 
@@ -143,10 +143,6 @@ export async function closeWarmServers(under?: string): Promise<void> {
   await Promise.all(chosen.map((s) => close(s)));
 }
 
-function isWithin(dir: string, root: string): boolean {
-  const inside = relative(resolve(root), resolve(dir));
-  return inside === "" || (!inside.startsWith("..") && !isAbsolute(inside));
-}
 
 /** Servers currently kept (for tests and diagnostics). */
 export function warmServerCount(): number {

@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs"
 import path from "node:path"
+import { isWithin } from "../paths.js"
 import { checkoutAt } from "../workspace/checkout-registry.js"
 import type { Handoffs } from "./handoff.js"
 
@@ -29,7 +30,7 @@ export function fileGuard(handoffs: Handoffs) {
     for (const target of targets((output.args ?? {}) as Record<string, unknown>)) {
       if (!target) continue
       const resolved = resolveReal(path.resolve(directory, target))
-      const allowed = root !== undefined && isInside(resolved, resolveReal(root)) && !checkout!.readOnly.some((p) => isInside(resolved, resolveReal(p)))
+      const allowed = root !== undefined && isWithin(resolved, resolveReal(root)) && !checkout!.readOnly.some((p) => isWithin(resolved, resolveReal(p)))
       if (!allowed) {
         throw new Error(
           root
@@ -60,9 +61,4 @@ function resolveReal(target: string): string {
       existing = parent
     }
   }
-}
-
-function isInside(target: string, root: string): boolean {
-  const relative = path.relative(root, target)
-  return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative))
 }

@@ -15,6 +15,7 @@ import {
 } from "./bootstrap.js"
 import { checkoutHomePath, privateCheckoutHome } from "./checkout-home.js"
 import { type CheckoutContext, registerCheckout, unregisterCheckout } from "./checkout-registry.js"
+import { isWithin } from "../paths.js"
 import { git, gitRaw, parseRawDiff, PLUGIN_IDENTITY } from "./git.js"
 import type { CommandResult } from "./shell.js"
 import { TreeSnapshots } from "./snapshot.js"
@@ -39,8 +40,8 @@ export async function unfinishedOperation(projectDir: string): Promise<string | 
 
 /** Whether `directory` is in one of a mission's checkouts (a slot or the integration checkout). */
 export function isMissionCheckout(directory: string): boolean {
-  const inside = path.relative(checkoutHomePath(), path.resolve(directory))
-  return inside !== "" && !inside.startsWith("..") && !path.isAbsolute(inside)
+  const home = checkoutHomePath()
+  return path.resolve(directory) !== path.resolve(home) && isWithin(directory, home)
 }
 
 /** How a mission's checkouts are made ready and how commands run in them. */
