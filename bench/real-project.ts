@@ -13,16 +13,16 @@
 // Env: BENCH_RUNS (default 3, interleaved a/b), BENCH_RETRY_RUNS (default 1), BENCH_REPLY_MS (2000),
 //      BENCH_ONLY=ours|task (debugging), BENCH_RENDER_ONLY=1 (re-render the last results' .md).
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import type { LogEntry, ModelRequest, Reply } from "../test/support/model-server.js"
+import type { LogEntry, ModelRequest, ModelServer, Reply } from "../test/support/model-server.js"
 import { startModelServer } from "../test/support/model-server.js"
-import { cleanupAll, makeProject, type Project, runOpencode } from "../test/support/opencode.js"
+import { cleanupAll, makeProject, type Project, type RunResult, runOpencode, startServe } from "../test/support/opencode.js"
 import { scriptedCoder, workingDirectory } from "../test/support/scripted-coder.js"
 import { readMission } from "../test/e2e/mission-helpers.js"
 import { machine, median, RESULTS_DIR, round, table, writeResults } from "./support/common.js"
-import { pluginRevision, roleOf, runTask } from "./support/opencode-bench.js"
+import { PLUGIN_DIR, pluginRevision, roleOf, runTask } from "./support/opencode-bench.js"
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const RETRY_RUNS = Number(process.env.BENCH_RETRY_RUNS ?? 1)
@@ -30,6 +30,8 @@ const REPLY_MS = Number(process.env.BENCH_REPLY_MS ?? 2000)
 const CONCURRENCY = 4
 /** Debugging: BENCH_ONLY=ours|task runs one variant (the results then lack the comparison). */
 const ONLY = process.env.BENCH_ONLY
+/** BENCH_NO_WARM=1: the cold variants only. */
+const NO_WARM = process.env.BENCH_NO_WARM
 /** Dev dependencies installed from the registry into the template (typescript pinned to the repo's major). */
 const DEV_DEPENDENCIES = { typescript: "~5.9.3", tsx: "^4.20.0", "@types/node": "^20.0.0" }
 
@@ -79,7 +81,40 @@ const MODULES: Module[] = [
     test: testOf("chunk", "  assert.deepEqual(chunk([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]])"),
   },
 ]
-const moduleOf = (id: string) => MODULES.find((m) => m.id === id)!
+/** The second mission of the warm variants: four more modules, in the project the first mission changed. */
+const MODULES_B: Module[] = [
+  {
+    id: "T1",
+    name: "largest",
+    title: "Add largest()",
+    source: "export function largest(xs: readonly number[]): number | undefined {\n  return xs.length ? Math.max(...xs) : undefined\n}\n",
+    test: testOf("largest", "  assert.equal(largest([3, 9, 2]), 9)\n  assert.equal(largest([]), undefined)"),
+  },
+  {
+    id: "T2",
+    name: "words",
+    title: "Add words()",
+    source: "export function words(s: string): string[] {\n  return s.split(/\\s+/).filter(Boolean)\n}\n",
+    test: testOf("words", '  assert.deepEqual(words("  a b\\tc "), ["a", "b", "c"])'),
+  },
+  {
+    id: "T3",
+    name: "range",
+    title: "Add range()",
+    source: "export function range(n: number): number[] {\n  return Array.from({ length: n }, (_, i) => i)\n}\n",
+    test: testOf("range", "  assert.deepEqual(range(3), [0, 1, 2])"),
+  },
+  {
+    id: "T4",
+    name: "uniq",
+    title: "Add uniq()",
+    source: "export function uniq<T>(xs: readonly T[]): T[] {\n  return [...new Set(xs)]\n}\n",
+    test: testOf("uniq", "  assert.deepEqual(uniq([1, 1, 2]), [1, 2])"),
+  },
+]
+/** The modules of the mission being run (the warm variants switch to MODULES_B for their second). */
+let current = MODULES
+const moduleOf = (id: string) => current.find((m) => m.id === id)!
 const TYPECHECK = "npx tsc --noEmit"
 /**
  * node's test runner with tsx's loader. Not the tsx CLI (`npx tsx --test`): it listens on
@@ -92,7 +127,7 @@ const FULL_TEST = testCommand("test/*.test.ts")
 const verifyOf = (m: Module) => [TYPECHECK, testCommand(`test/${m.name}.test.ts`)]
 const filesOf = (m: Module, wrong = false): Record<string, string> => ({ [`src/${m.name}.ts`]: wrong && m.wrong ? m.wrong : m.source, [`test/${m.name}.test.ts`]: m.test })
 
-const TASKS = MODULES.map((m) => ({
+const tasksOf = (modules: Module[]) => modules.map((m) => ({
   id: m.id,
   title: m.title,
   description: `Create src/${m.name}.ts exporting ${m.name}() and test/${m.name}.test.ts testing it with node:test.`,
@@ -101,8 +136,10 @@ const TASKS = MODULES.map((m) => ({
   acceptance: [`${m.name}() is typed and its test passes`],
   verify: verifyOf(m),
 }))
-const PLAN = { summary: "Four independent utility modules, each with a test.", tasks: TASKS, verify: [FULL_TEST] }
+const TASKS = tasksOf(MODULES)
+const planOf = (modules: Module[]) => ({ summary: "Four independent utility modules, each with a test.", tasks: tasksOf(modules), verify: [FULL_TEST] })
 const MISSION = "Add four utility modules to src/ — clamp(), slug(), sum() and chunk() — each with a node:test test under test/."
+const MISSION_B = "Add four more utility modules to src/ — largest(), words(), range() and uniq() — each with a node:test test under test/."
 
 const PROJECT_FILES: Record<string, string> = {
   "package.json": `${JSON.stringify({ name: "four-utils", version: "1.0.0", private: true, type: "module", scripts: { test: "node --import tsx --test test/*.test.ts", typecheck: "tsc --noEmit" }, devDependencies: DEV_DEPENDENCIES }, null, 2)}\n`,
@@ -167,7 +204,7 @@ function suitePasses(project: Project): boolean {
 // ------------------------------------------------------------------ measurements
 
 interface Run {
-  variant: "ours" | "task tool" | "ours, T4 retried"
+  variant: "ours" | "task tool" | "ours, T4 retried" | "ours, warm" | "task tool, warm"
   ok: boolean
   processMs: number
   /** Process start → first model request (OpenCode's start-up). */
@@ -222,11 +259,11 @@ function serialReplies(log: LogEntry[], isTask: (e: LogEntry) => boolean): numbe
   return work.filter((e) => !isTask(e)).length + Math.max(0, ...Object.values(perTask))
 }
 
-async function ours(template: Template, retry: boolean): Promise<Run> {
-  const server = await startModelServer(
+function oursModel(retry: boolean) {
+  return startModelServer(
     scriptedCoder({
       delayMs: REPLY_MS,
-      plan: () => PLAN,
+      plan: () => planOf(current),
       work: (o) => filesOf(moduleOf(o.taskId), retry && o.attempt === 1),
       review: (r) => ({
         verdict: "pass",
@@ -236,21 +273,89 @@ async function ours(template: Template, retry: boolean): Promise<Run> {
       }),
     }),
   )
-  const variant = retry ? "ours, T4 retried" : "ours"
+}
+
+async function ours(template: Template, retry: boolean): Promise<Run> {
+  current = MODULES
+  const server = await oursModel(retry)
   try {
     const project = copyProject(template)
     const started = Date.now()
     const res = await runTask(project, server, MISSION, { concurrency: CONCURRENCY })
+    return oursRun(retry ? "ours, T4 retried" : "ours", project, server, res, started, 0, () => readMission(project))
+  } finally {
+    await server.close()
+    await cleanupAll()
+  }
+}
+
+/**
+ * Warm: one `opencode serve` with the plugin runs two missions, each sent by `opencode run --attach`
+ * as a user's `/task` in the TUI would be; the second (MODULES_B) is measured. Its checkouts are the
+ * pool the first left (adopted, not made), and OpenCode's instances in them are already running.
+ */
+async function oursWarm(template: Template): Promise<Run> {
+  current = MODULES
+  const server = await oursModel(false)
+  const project = copyProject(template)
+  const served = await startServe({ project, model: server, plugins: [[PLUGIN_DIR, { concurrency: CONCURRENCY }]] })
+  try {
+    const first = await attachRun(project, server, served.url, ["--command", "task"], MISSION)
+    const firstIds = missionIds(project)
+    if (first.code !== 0 || firstIds.length !== 1) throw new Error(`first mission of the warm run failed: exit ${first.code}; ${first.stderr.slice(-400)}`)
+    current = MODULES_B
+    const from = server.log.length
+    const started = Date.now()
+    const res = await attachRun(project, server, served.url, ["--command", "task"], MISSION_B)
+    const id = missionIds(project).find((x) => !firstIds.includes(x))
+    return oursRun("ours, warm", project, server, res, started, from, () => readMissionById(project, id))
+  } finally {
+    current = MODULES
+    await served.kill()
+    await server.close()
+    await cleanupAll()
+  }
+}
+
+/** `opencode run --attach` to a running server, in the project, with the message on stdin. */
+function attachRun(project: Project, model: ModelServer, url: string, args: string[], message: string): Promise<RunResult> {
+  return runOpencode({ project, model, args: ["run", "--attach", url, "--dir", project.dir, ...args, "--format", "json"], stdin: message, timeoutMs: 400_000 })
+}
+
+const missionIds = (project: Project) => readdirSync(path.join(project.dir, ".opencode/orchestrator")).filter((n) => n.startsWith("m-"))
+
+function readMissionById(project: Project, id: string | undefined): ReturnType<typeof readMission> {
+  if (!id) throw new Error("the second mission left no state")
+  const dir = path.join(project.dir, ".opencode/orchestrator", id)
+  return {
+    id,
+    state: JSON.parse(readFileSync(path.join(dir, "state.json"), "utf8")),
+    todo: readFileSync(path.join(dir, "TODO.md"), "utf8"),
+    events: readFileSync(path.join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)),
+  }
+}
+
+/** One mission of ours, measured from its process and the model server's log from entry `from` on. */
+function oursRun(
+  variant: Run["variant"],
+  project: Project,
+  server: ModelServer,
+  res: RunResult,
+  started: number,
+  from: number,
+  read: () => ReturnType<typeof readMission>,
+): Run {
+  {
     const text = res.events.filter((e) => e.type === "text").map((e) => e.part?.text ?? "").join("\n")
-    const log = server.log
-    const work = server.work()
+    const log = server.log.slice(from)
+    const work = log.filter((e) => !e.isTitleRequest)
     const isTask = (e: LogEntry) => roleOf(e) === "worker" || (roleOf(e) === "reviewer" && taskOf(e) !== undefined)
     const startupMs = Math.min(...log.map((e) => e.startedAt)) - started
     const serial = serialReplies(log, isTask)
     let mission: ReturnType<typeof readMission> | undefined
     let missionError = ""
     try {
-      mission = readMission(project)
+      mission = read()
     } catch (err) {
       missionError = String(err)
     }
@@ -278,9 +383,6 @@ async function ours(template: Template, retry: boolean): Promise<Run> {
       run.note = [run.note, `attempts ${attempts.join(" ")}`, ...(ok ? [] : failed.slice(0, 2))].filter(Boolean).join("; ")
     }
     return run
-  } finally {
-    await server.close()
-    await cleanupAll()
   }
 }
 
@@ -356,7 +458,8 @@ function phases(events: Ev[], work: LogEntry[], started: number): Record<string,
 }
 
 /** OpenCode's `build` agent (no plugin) hands the 4 tasks to its `task` tool in one response. */
-async function taskTool(template: Template): Promise<Run> {
+/** OpenCode's `build` agent handing the 4 tasks of `current` to its `task` tool; the bash outputs of the subagents' verify runs. */
+function taskToolModel(bashOutputs: string[]) {
   const orderOf = (m: Module) =>
     [
       `# ${m.id} · ${m.title}`,
@@ -366,7 +469,6 @@ async function taskTool(template: Template): Promise<Run> {
       "When the files are written, run these commands with bash and fix what fails; reply with their results:",
       ...verifyOf(m).map((c) => `- \`${c}\``),
     ].join("\n")
-  const bashOutputs: string[] = []
   const script = (req: ModelRequest): Reply => {
     const delay = { delayMs: REPLY_MS }
     const head = /^# (T\d+) · /m.exec(req.firstUserText())
@@ -385,15 +487,54 @@ async function taskTool(template: Template): Promise<Run> {
     }
     if (!req.offers("task")) return { text: `no task tool offered: ${req.toolNames.join(", ")}` }
     if (req.toolResults().some((r) => r.name === "task")) return { text: "All four tasks are done.", ...delay }
-    return { toolCalls: MODULES.map((m) => ({ name: "task", arguments: { description: m.title, prompt: orderOf(m), subagent_type: "general" } })), ...delay }
+    return { toolCalls: current.map((m) => ({ name: "task", arguments: { description: m.title, prompt: orderOf(m), subagent_type: "general" } })), ...delay }
   }
-  const server = await startModelServer(script)
+  return startModelServer(script)
+}
+
+async function taskTool(template: Template): Promise<Run> {
+  current = MODULES
+  const bashOutputs: string[] = []
+  const server = await taskToolModel(bashOutputs)
   try {
     const project = copyProject(template)
     const started = Date.now()
     const res = await runOpencode({ project, model: server, args: ["run", "--agent", "build", "--format", "json", MISSION], timeoutMs: 400_000 })
-    const log = server.log
-    const work = server.work()
+    return taskToolRun("task tool", project, server, res, started, 0, bashOutputs)
+  } finally {
+    await server.close()
+    await cleanupAll()
+  }
+}
+
+/** The task tool's warm run: its second request (MODULES_B) to a server that already ran the first. */
+async function taskToolWarm(template: Template): Promise<Run> {
+  current = MODULES
+  const bashOutputs: string[] = []
+  const server = await taskToolModel(bashOutputs)
+  const project = copyProject(template)
+  const served = await startServe({ project, model: server })
+  try {
+    const first = await attachRun(project, server, served.url, ["--agent", "build"], MISSION)
+    if (first.code !== 0) throw new Error(`first request of the warm task-tool run failed: exit ${first.code}; ${first.stderr.slice(-400)}`)
+    current = MODULES_B
+    bashOutputs.length = 0
+    const from = server.log.length
+    const started = Date.now()
+    const res = await attachRun(project, server, served.url, ["--agent", "build"], MISSION_B)
+    return taskToolRun("task tool, warm", project, server, res, started, from, bashOutputs)
+  } finally {
+    current = MODULES
+    await served.kill()
+    await server.close()
+    await cleanupAll()
+  }
+}
+
+function taskToolRun(variant: Run["variant"], project: Project, server: ModelServer, res: RunResult, started: number, from: number, bashOutputs: string[]): Run {
+  {
+    const log = server.log.slice(from)
+    const work = log.filter((e) => !e.isTitleRequest)
     const isTask = (e: LogEntry) => taskOf(e) !== undefined
     const startupMs = Math.min(...log.map((e) => e.startedAt)) - started
     const serial = serialReplies(log, isTask)
@@ -402,7 +543,7 @@ async function taskTool(template: Template): Promise<Run> {
     const ok = res.code === 0 && verified && passes
     const subagents = work.filter(isTask)
     return {
-      variant: "task tool",
+      variant,
       ok,
       processMs: res.durationMs,
       startupMs,
@@ -418,9 +559,6 @@ async function taskTool(template: Template): Promise<Run> {
       },
       ...(ok ? {} : { note: `exit ${res.code}; bash runs ${bashOutputs.length}, verify ${verified ? "passed" : "failed"}; suite ${passes ? "passes" : "fails"}; ${work.map((e) => e.reply).join(" / ").slice(0, 300)} ${res.stderr.slice(-300)}` }),
     }
-  } finally {
-    await server.close()
-    await cleanupAll()
   }
 }
 
@@ -481,6 +619,8 @@ async function measure(): Promise<Raw> {
     for (let i = 0; i < RUNS; i++) {
       if (ONLY !== "task") log(await ours(template, false))
       if (ONLY !== "ours") log(await taskTool(template))
+      if (ONLY !== "task" && !NO_WARM) log(await oursWarm(template))
+      if (ONLY !== "ours" && !NO_WARM) log(await taskToolWarm(template))
     }
     if (!ONLY) for (let i = 0; i < RETRY_RUNS; i++) log(await ours(template, true))
   } finally {
@@ -506,6 +646,8 @@ function analyze(raw: Raw) {
   const a = summarize(runs, "ours")
   const b = summarize(runs, "task tool")
   const c = summarize(runs, "ours, T4 retried")
+  const aw = summarize(runs, "ours, warm")
+  const bw = summarize(runs, "task tool, warm")
   const ratio = (x: number, y: number) => (x && y ? round(x / y, 2) : null)
   const ok = (v: Run["variant"]) => runs.filter((r) => r.variant === v && r.ok)
   const withoutStartup = (v: Run["variant"]) => med(ok(v).map((r) => r.processMs - r.startupMs))
@@ -518,10 +660,18 @@ function analyze(raw: Raw) {
     oursOverOwnFloor: ratio(a.processMs, a.floorMs),
     taskToolOverOwnFloor: ratio(b.processMs, b.floorMs),
     perPair: pairs.map(([o, t]) => ({ process: ratio(o.processMs, t.processMs), withoutStartup: ratio(o.processMs - o.startupMs, t.processMs - t.startupMs), ok: o.ok && t.ok })),
+    warmOursOverTaskTool: ratio(aw.processMs, bw.processMs),
+    warmFloorOursOverTaskTool: ratio(aw.floorMs, bw.floorMs),
+    warmOursOverOwnFloor: ratio(aw.processMs, aw.floorMs),
+    warmTaskToolOverOwnFloor: ratio(bw.processMs, bw.floorMs),
+    oursWarmOverCold: ratio(aw.processMs, a.processMs),
+    warmPerPair: runs.flatMap((r, i) =>
+      r.variant === "ours, warm" && runs[i + 1]?.variant === "task tool, warm" ? [{ process: ratio(r.processMs, runs[i + 1]!.processMs), ok: r.ok && runs[i + 1]!.ok }] : [],
+    ),
   }
 
   // Checkout cost per attempt (ours, cold): round 1 from the runs of (a) and (c), later rounds from (c).
-  const oursRuns = runs.filter((r) => r.variant !== "task tool" && r.checkouts)
+  const oursRuns = runs.filter((r) => (r.variant === "ours" || r.variant === "ours, T4 retried") && r.checkouts)
   const round1 = oursRuns.flatMap((r) => r.checkouts!.rounds.filter((x) => x.round === 1))
   const later = oursRuns.flatMap((r) => r.checkouts!.rounds.filter((x) => x.round > 1))
   const slotBoot = oursRuns.flatMap((r) => Object.entries(r.checkouts!.bootstrapMs).filter(([k]) => k !== "integration").map(([, v]) => v))
@@ -574,7 +724,7 @@ function analyze(raw: Raw) {
   }
   return {
     ...raw,
-    summary: [a, b, c],
+    summary: [a, b, c, aw, bw],
     ratios,
     checkout,
     verify,
@@ -584,10 +734,12 @@ function analyze(raw: Raw) {
   }
 }
 
+type S = ReturnType<typeof summarize>
+
 function render(data: ReturnType<typeof analyze>): string {
   const { started, plugin, ratios, checkout, verify, runs } = data
   const { before, after } = data.machine
-  const [a, b, c] = data.summary as [ReturnType<typeof summarize>, ReturnType<typeof summarize>, ReturnType<typeof summarize>]
+  const [a, b, c, aw, bw] = data.summary as ReturnType<typeof summarize>[] as [S, S, S, S, S]
   const s = (x: ReturnType<typeof summarize>) => [x.variant, `${x.ok}/${x.runs}`, x.processMs, x.startupMs, x.serialReplies, x.floorMs, x.overFloorMs, x.requests]
   const fromPlan = checkout.bootstrapPastPlanMs
   const md = [
@@ -600,14 +752,20 @@ function render(data: ReturnType<typeof analyze>): string {
     "- **ours**: `opencode run --command task` (plan, 4 workers, syntax/type-check/verify gates, 4 reviews, mission verify, final review, seal).",
     "- **task tool**: OpenCode's `build` agent, no plugin, calls `task` 4 times in one response (`general` subagents); each subagent writes its 2 files, runs the task's verify commands with `bash` (told so in its prompt), replies; then the primary replies. No plan, review or mission check.",
     "- **ours, T4 retried**: ours with T4's first attempt failing its test, so T4 is retried in round 2 (for the later-round checkout cost; not part of the ratio).",
+    "- **ours, warm** and **task tool, warm**: the second mission in one `opencode serve` (below).",
     "",
     "process = `opencode run` start to exit; start-up = process start → first model request (OpenCode's own start-up, plugin loading included; the title request comes first); floor = serial model replies × reply time + start-up (zero overhead); serial replies = every request outside the tasks + the requests of the longest task.",
     "",
-    table(["variant", "ok", "process ms", "start-up ms", "serial replies", "floor ms", "process − floor ms", "requests"], [s(a), s(b), ...(c.runs ? [s(c)] : [])]),
+    table(["variant", "ok", "process ms", "start-up ms", "serial replies", "floor ms", "process − floor ms", "requests"], [s(a), s(b), ...(c.runs ? [s(c)] : []), ...(aw?.runs ? [s(aw)] : []), ...(bw?.runs ? [s(bw)] : [])]),
     "",
     `- **ours ÷ task tool (cold): ${ratios.processOursOverTaskTool}×** (goal ≤ 1.5× warm); without start-up ${ratios.withoutStartupOursOverTaskTool}×; floors ${ratios.floorOursOverTaskTool}×; ours ÷ its floor ${ratios.oursOverOwnFloor}×, task tool ÷ its floor ${ratios.taskToolOverOwnFloor}×.`,
     `- Each pair (ours, then the task tool right after it): process ${ratios.perPair.map((p) => `${p.process}×`).join(", ")}; without start-up ${ratios.perPair.map((p) => `${p.withoutStartup}×`).join(", ")}. The spread is the machine's load (per-run numbers in the .json), not the code.`,
-    "- **Warm is not measured: slots do not outlive a mission** (no per-project pool yet), so every mission here is cold: it makes and bootstraps its checkouts, and OpenCode starts an instance in each new directory.",
+    ...(aw?.runs
+      ? [
+          `- **ours ÷ task tool (warm): ${ratios.warmOursOverTaskTool}×** (goal ≤ 1.5×); per pair ${ratios.warmPerPair.map((p) => `${p.process}×`).join(", ")}; floors ${ratios.warmFloorOursOverTaskTool}×; ours ÷ its floor ${ratios.warmOursOverOwnFloor}×, task tool ÷ its floor ${ratios.warmTaskToolOverOwnFloor}×. Ours warm ÷ ours cold: ${ratios.oursWarmOverCold}×.`,
+          "- **Warm** = the second mission sent to one `opencode serve` (as a user's second `/task` in the TUI): `opencode run --attach` with 4 other modules (largest, words, range, uniq) in the project the first mission changed. Ours adopts the checkouts the first mission left in the project's pool (`checkout.keep`, on by default) and OpenCode's instances in them are already running; the task tool's second request reuses its server likewise. Process = the attached client's run; start-up = its start → first model request.",
+        ]
+      : ["- Warm was not measured in this run (BENCH_NO_WARM)."]),
     `- Checkout preparation on the critical path (plan accepted → round 1 started, + round 1 started → its first worker request) is **${data.checkoutPrepSharePercent} % of the cold run** (median); almost all of it is the second part (OpenCode's instances in the new directories, below).`,
     "",
     "## Checkout cost per attempt (ours)",

@@ -1,19 +1,27 @@
 #!/usr/bin/env node
 // The package's command: `npx opencode-orchestrator doctor [--dir <project>]`.
 import { resolve } from "node:path"
+import { CHECKOUTS_USAGE, checkoutsCommand } from "./checkouts-command.js"
 import { defaultContext, doctor } from "./doctor.js"
 
 const USAGE = `usage: opencode-orchestrator doctor [--dir <project>]
+       opencode-orchestrator checkouts [remove <project> | remove --all]
 
-  doctor   checks OpenCode's version, the plugin entries in its config, the native addon,
-           git, ripgrep, the sandbox, the language servers, the configuration files and
-           the checkout home; one line per check, exit 1 if any fails`
+  doctor               checks OpenCode's version, the plugin entries in its config, the native addon,
+                       git, ripgrep, the sandbox, the language servers, the configuration files and
+                       the checkout home; one line per check, exit 1 if any fails
+${CHECKOUTS_USAGE}`
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === "--help" || command === "-h" || command === "help") {
     console.log(USAGE)
     return 0
+  }
+  if (command === "checkouts") {
+    const result = await checkoutsCommand(rest)
+    for (const line of result.lines) (result.code === 2 ? console.error : console.log)(line)
+    return result.code
   }
   if (command !== "doctor") {
     console.error(command ? `unknown command: ${command}\n\n${USAGE}` : USAGE)
@@ -32,4 +40,4 @@ function main(argv: string[]): number {
   return result.code
 }
 
-process.exitCode = main(process.argv.slice(2))
+process.exitCode = await main(process.argv.slice(2))

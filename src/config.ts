@@ -92,9 +92,15 @@ export const Options = z
           .optional()
           .describe("Installs dependencies in a checkout whose manifests or lockfiles a task changed (default: setup, else from the lockfile, e.g. npm install)"),
         timeoutSec: z.number().int().min(1).default(600).describe("Wall time of one setup or install"),
+        keep: z
+          .boolean()
+          .default(true)
+          .describe("Keep the project's checkouts for its next mission, so their dependencies are not copied and OpenCode's instances there stay warm (false: they go with each mission)"),
+        idleDays: z.number().min(0).default(14).describe("Kept checkouts of a project unused this many days are removed (at the end of any mission)"),
+        diskBudgetGB: z.number().min(0).default(20).describe("Kept checkouts of all projects together stay within this size; the least recently used go first"),
       })
       .strict()
-      .default({ dependencies: [], timeoutSec: 600 })
+      .default({ dependencies: [], timeoutSec: 600, keep: true, idleDays: 14, diskBudgetGB: 20 })
       .describe("How each task checkout gets what git does not track (see docs/configuration.md#checkouts)"),
     sandbox: z
       .object({

@@ -155,6 +155,7 @@ function checkoutSettings(deps: EngineDeps, store: MissionStore, refused: Missio
     record: (event, data) => store.event(event, data),
     // OpenCode starts an instance per directory before its first request there: start each slot's while the planner works.
     ready: (directory) => void deps.sessions.warm?.(directory),
+    ...(options.checkout.keep ? { pool: { idleDays: options.checkout.idleDays, budgetBytes: options.checkout.diskBudgetGB * 1024 ** 3 } } : {}),
   }
 }
 

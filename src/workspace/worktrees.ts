@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto"
 import { existsSync } from "node:fs"
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { availableParallelism } from "node:os"
@@ -14,6 +13,19 @@ import {
   planBootstrap,
 } from "./bootstrap.js"
 import { checkoutHomePath, privateCheckoutHome } from "./checkout-home.js"
+import {
+  dependencyListing,
+  dependencyStamp,
+  forgetSlotRecord,
+  leasePool,
+  type PoolLease,
+  prunePools,
+  readSlotRecord,
+  releaseBranches,
+  repositoryDir,
+  type SlotRecord,
+  writeSlotRecord,
+} from "./checkout-pool.js"
 import { type CheckoutContext, registerCheckout, unregisterCheckout } from "./checkout-registry.js"
 import { isWithin } from "../paths.js"
 import { git, gitRaw, parseRawDiff, PLUGIN_IDENTITY } from "./git.js"
@@ -66,6 +78,8 @@ export interface CheckoutSettings {
   record(event: string, data: Record<string, unknown>): Promise<void>
   /** A new checkout is ready: the place to warm what its first worker (or the final reviewer) will need. */
   ready?(directory: string): void
+  /** Keep the checkouts for the project's next mission (see checkout-pool.ts), within these limits; absent: they go with the mission. */
+  pool?: { idleDays: number; budgetBytes: number }
 }
 
 const DEFAULT_SETTINGS: CheckoutSettings = {
@@ -87,8 +101,10 @@ export class CheckoutSetupError extends Error {}
  * tree. A slot is made and bootstrapped once (the user's dependency
  * directories copied, `.worktreeinclude` files copied, the setup command run)
  * and reused: each attempt's branch is checked out in place and whatever the
- * slot's last attempt left is removed, the bootstrap kept. Passing tasks are
- * merged into the integration branch in plan order; at seal the result is
+ * slot's last attempt left is removed, the bootstrap kept. With `pool` set the
+ * slots outlive the mission and the project's next mission adopts them (its
+ * bootstrap redone only where the user's dependencies changed). Passing tasks
+ * are merged into the integration branch in plan order; at seal the result is
  * applied to the user's tree with a three-way merge per file.
  */
 export class WorktreeWorkspace implements Workspace {
@@ -99,8 +115,10 @@ export class WorktreeWorkspace implements Workspace {
   private readonly tasks = new Map<string, AttemptCheckout>()
   private readonly slots: Slot[] = []
   private integration?: Slot
-  /** `<checkout home>/<repo>-<hash>/<mission-id>`: every checkout of the mission, and its private home and temp. */
+  /** `<checkout home>/<repo>-<hash>/<mission-id>`: the mission's private home and temp, and its checkouts when it has no pool. */
   private readonly missionRoot: string
+  /** Where the checkouts are: the project's pool, or the mission root. */
+  private readonly checkouts: string
   /** The project directory relative to the repository root ("" at the root). */
   private readonly relative: string
   private bootstrap?: Promise<BootstrapPlan>
@@ -115,9 +133,10 @@ export class WorktreeWorkspace implements Workspace {
     private readonly missionId: string,
     private readonly base: string,
     private readonly settings: CheckoutSettings,
+    private readonly lease: PoolLease | undefined,
   ) {
-    const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
-    this.missionRoot = path.join(checkoutHomePath(), `${path.basename(root)}-${digest}`, missionId)
+    this.missionRoot = path.join(repositoryDir(root), missionId)
+    this.checkouts = lease?.dir ?? this.missionRoot
     this.relative = path.relative(root, projectDir)
     this.note = `on — each task attempt ran in its own git worktree; result on branch ${this.branch}`
   }
@@ -131,11 +150,11 @@ export class WorktreeWorkspace implements Workspace {
   }
 
   get checkoutRoot(): string {
-    return this.missionRoot
+    return this.checkouts
   }
 
   get integrationDir(): string {
-    return path.join(this.missionRoot, "integration", this.relative)
+    return path.join(this.checkouts, "integration", this.relative)
   }
 
   /** Snapshots the user's working tree (uncommitted and untracked files too) as the base commit, without touching index, HEAD or files. */
@@ -155,7 +174,7 @@ export class WorktreeWorkspace implements Workspace {
     const base = (
       await git(["commit-tree", tree, ...parents, "-m", `orchestrator: base of mission ${missionId}`], { cwd: root, env: PLUGIN_IDENTITY })
     ).trim()
-    const ws = new WorktreeWorkspace(root, projectDir, missionId, base, { ...DEFAULT_SETTINGS, ...settings })
+    const ws = await WorktreeWorkspace.create(root, projectDir, missionId, base, settings)
     await git(["update-ref", "--stdin"], { cwd: root, input: `update ${ws.baseRef} ${base}\nupdate refs/heads/${ws.branch} ${base}\n` })
     await ws.start()
     return ws
@@ -174,13 +193,24 @@ export class WorktreeWorkspace implements Workspace {
       throw new Error(`Mission ${missionId} cannot be resumed: its git refs (${baseRef}, orchestrator/${missionId}) are gone.`)
     }
     await privateCheckoutHome()
-    const ws = new WorktreeWorkspace(root, projectDir, missionId, base, { ...DEFAULT_SETTINGS, ...settings })
+    const ws = await WorktreeWorkspace.create(root, projectDir, missionId, base, settings)
     await rm(ws.missionRoot, { recursive: true, force: true })
     await gitRaw(["worktree", "prune"], { cwd: root })
     const leftovers = await git(["for-each-ref", "--format=%(refname)", `refs/heads/${ws.branch}--*`], { cwd: root })
     await ws.deleteBranches(leftovers.split("\n").filter(Boolean).map((ref) => ({ branch: ref.slice("refs/heads/".length) })))
     await ws.start()
     return ws
+  }
+
+  private static async create(
+    root: string,
+    projectDir: string,
+    missionId: string,
+    base: string,
+    settings: Partial<CheckoutSettings>,
+  ): Promise<WorktreeWorkspace> {
+    const lease = settings.pool ? await leasePool(root, missionId) : undefined
+    return new WorktreeWorkspace(root, projectDir, missionId, base, { ...DEFAULT_SETTINGS, ...settings }, lease)
   }
 
   /** Makes the integration checkout (on the integration branch) and starts preparing the slots in the background. */
@@ -218,24 +248,34 @@ export class WorktreeWorkspace implements Workspace {
     }
   }
 
-  /** A new checkout: registered with git, checked out, bootstrapped, set up. */
+  /** A checkout: adopted from the pool or made (registered with git, checked out), then bootstrapped and set up. */
   private makeSlot(index: number | "integration", branch: string | undefined): Slot {
-    const name = index === "integration" ? "integration" : `slot-${index}`
+    const name = slotName(index)
     const slot: Slot = {
       index,
-      path: path.join(this.missionRoot, name),
+      path: path.join(this.checkouts, name),
       gitLink: "",
       depsFor: "",
       keep: [],
+      copied: {},
       made: Promise.resolve(),
       ready: Promise.resolve(),
     }
     const started = Date.now()
+    let adopted: SlotRecord | undefined
     slot.made = (async () => {
+      const record = this.lease ? await readSlotRecord(this.lease.dir, name) : undefined
+      if (record && (await this.adopt(slot, record, branch))) {
+        adopted = record
+        return
+      }
+      if (this.lease) await forgetSlotRecord(this.lease.dir, name)
       await rm(slot.path, { recursive: true, force: true })
-      await this.registering(() =>
-        git(["worktree", "add", "--quiet", "--no-checkout", ...(branch ? [slot.path, branch] : ["--detach", slot.path, this.base])], { cwd: this.root }),
-      )
+      await this.registering(async () => {
+        // A pooled checkout removed by hand may still be registered: git forgets it first.
+        if (this.lease) await gitRaw(["worktree", "prune"], { cwd: this.root })
+        await git(["worktree", "add", "--quiet", "--no-checkout", ...(branch ? [slot.path, branch] : ["--detach", slot.path, this.base])], { cwd: this.root })
+      })
       slot.gitLink = await readFile(path.join(slot.path, ".git"), "utf8")
       await git(["reset", "--hard", "--quiet", "--no-recurse-submodules"], { cwd: slot.path })
     })()
@@ -243,18 +283,90 @@ export class WorktreeWorkspace implements Workspace {
     slot.ready = (async () => {
       await slot.made
       const plan = await this.plan()
-      await Promise.all(plan.dependencies.map((item) => copyDependency(this.root, slot.path, item)))
+      const user = await this.userFingerprint()
+      const stale = adopted ? await this.staleDependencies(slot, adopted, plan, user) : plan.dependencies
+      const setUp = adopted !== undefined && stale.length === 0 && adopted.setup === this.settings.setup
+      if (this.lease && !setUp) await forgetSlotRecord(this.lease.dir, name)
+      await Promise.all(stale.map((item) => this.copyDependency(slot, item)))
       await copyIncludes(this.root, slot.path, plan.includes)
-      slot.depsFor = await this.userFingerprint()
+      slot.depsFor = user
       this.register(slot, index === "integration" ? "mission" : "")
-      await this.settings.record("checkout_bootstrapped", { checkout: name, ...plan, ms: Date.now() - started })
-      if (this.settings.setup) await this.runSetup(slot, this.settings.setup, "setup")
-      // The bootstrap is what is ignored now (copies, includes, what setup generated): resets keep it.
-      const ignored = await git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: slot.path })
-      slot.keep = ignored.split("\0").filter(Boolean).map((entry) => `/${entry}`)
+      await this.settings.record("checkout_bootstrapped", { checkout: name, ...plan, ...(adopted ? { adopted: true, copied: stale } : {}), ms: Date.now() - started })
+      if (setUp) {
+        slot.keep = adopted!.keep
+      } else {
+        if (this.settings.setup) await this.runSetup(slot, this.settings.setup, "setup")
+        // The bootstrap is what is ignored now (copies, includes, what setup generated): resets keep it.
+        const ignored = await git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: slot.path })
+        slot.keep = ignored.split("\0").filter(Boolean).map((entry) => `/${entry}`)
+        slot.setup = this.settings.setup
+      }
+      await this.saveRecord(slot)
       this.settings.ready?.(path.join(slot.path, this.relative))
     })()
     return slot
+  }
+
+  /**
+   * Takes over a checkout a previous mission left in the pool when git still
+   * knows it: put on `branch` (the integration checkout) or the mission's base,
+   * and cleaned but for its bootstrap. False when it has to be made anew.
+   */
+  private async adopt(slot: Slot, record: SlotRecord, branch: string | undefined): Promise<boolean> {
+    const gitDir = /^gitdir: (.+)$/m.exec(record.gitLink)?.[1]?.trim()
+    if (!gitDir || !existsSync(slot.path)) return false
+    const backLink = await readFile(path.join(gitDir, "gitdir"), "utf8").catch(() => "")
+    if (path.resolve(backLink.trim()) !== path.join(slot.path, ".git")) return false
+    slot.gitLink = record.gitLink
+    slot.keep = record.keep
+    slot.copied = { ...record.dependencies }
+    slot.setup = record.setup
+    await this.restoreGitLink(slot)
+    const cwd = slot.path
+    const placed = branch
+      ? (await gitRaw(["symbolic-ref", "HEAD", `refs/heads/${branch}`], { cwd })).code === 0 &&
+        (await gitRaw(["reset", "--hard", "--quiet", "--no-recurse-submodules"], { cwd })).code === 0
+      : (await gitRaw(["reset", "--hard", "--quiet", "--no-recurse-submodules", this.base], { cwd })).code === 0
+    if (!placed) return false
+    await git(["clean", "-ffdxq", ...slot.keep.flatMap((p) => ["-e", p])], { cwd })
+    return true
+  }
+
+  /** The dependency directories of an adopted checkout that no longer match the user's (reinstalled, or changed in the checkout). */
+  private async staleDependencies(slot: Slot, record: SlotRecord, plan: BootstrapPlan, user: string): Promise<string[]> {
+    if (record.depsFor !== user) return plan.dependencies
+    const stale: string[] = []
+    for (const item of plan.dependencies) {
+      const source = path.join(this.root, item)
+      const same =
+        record.dependencies[item] === (await dependencyStamp(source)) &&
+        (await dependencyListing(path.join(slot.path, item))) === (await dependencyListing(source))
+      if (!same) stale.push(item)
+    }
+    return stale
+  }
+
+  private async copyDependency(slot: Slot, item: string): Promise<void> {
+    // The stamp is taken first: an install into the user's copy meanwhile makes the next mission copy again.
+    const stamp = await dependencyStamp(path.join(this.root, item))
+    await copyDependency(this.root, slot.path, item)
+    slot.copied[item] = stamp
+  }
+
+  private async forgetRecord(slot: Slot): Promise<void> {
+    if (this.lease) await forgetSlotRecord(this.lease.dir, slotName(slot.index))
+  }
+
+  /** Writes a pooled checkout's record once its bootstrap is complete. */
+  private async saveRecord(slot: Slot): Promise<void> {
+    if (!this.lease) return
+    await writeSlotRecord(this.lease.dir, slotName(slot.index), {
+      gitLink: slot.gitLink,
+      depsFor: slot.depsFor,
+      keep: slot.keep,
+      dependencies: slot.copied,
+      ...(slot.setup ? { setup: slot.setup } : {}),
+    })
   }
 
   private plan(): Promise<BootstrapPlan> {
@@ -287,7 +399,7 @@ export class WorktreeWorkspace implements Workspace {
   private async runSetup(slot: Slot, command: string, kind: "setup" | "install"): Promise<CommandResult> {
     const started = Date.now()
     const result = await this.settings.run(command, path.join(slot.path, this.relative), slot.context!)
-    const name = slot.index === "integration" ? "integration" : `slot-${slot.index}`
+    const name = slotName(slot.index)
     await this.settings.record(`checkout_${kind}`, {
       checkout: name,
       command,
@@ -368,7 +480,8 @@ export class WorktreeWorkspace implements Workspace {
     await copyIncludes(this.root, slot.path, plan.includes)
     // An attempt that removed a dependency directory leaves the next one without it: copy it again.
     const missing = plan.dependencies.filter((item) => !existsSync(path.join(slot.path, item)))
-    await Promise.all(missing.map((item) => copyDependency(this.root, slot.path, item)))
+    if (missing.length) await this.forgetRecord(slot)
+    await Promise.all(missing.map((item) => this.copyDependency(slot, item)))
     this.register(slot, task.id)
     let placement: Placement = { resumed: entry.previousStart ? "continued" : "fresh" }
     if (entry.previousStart && entry.from !== entry.start) {
@@ -401,9 +514,10 @@ export class WorktreeWorkspace implements Workspace {
     const wanted = await manifestFingerprint(slot.path, commit)
     if (wanted === slot.depsFor) return { changed: [] }
     const user = await this.userFingerprint()
+    await this.forgetRecord(slot)
     if (slot.depsFor !== user) {
       const plan = await this.plan()
-      await Promise.all(plan.dependencies.map((item) => copyDependency(this.root, slot.path, item)))
+      await Promise.all(plan.dependencies.map((item) => this.copyDependency(slot, item)))
       slot.depsFor = user
       if (wanted === user) return { changed: [] }
     }
@@ -524,17 +638,50 @@ export class WorktreeWorkspace implements Workspace {
     return `apply it with \`git diff --binary ${this.baseRef} ${this.branch} | git apply\``
   }
 
-  /** Every checkout (slots and integration), the mission's home and temp go with the mission's root; git forgets them in one prune, the task branches in one ref transaction. */
+  /**
+   * Ends the mission's use of its checkouts. Without a pool every checkout,
+   * the mission's home and temp go with the mission's root and git forgets
+   * them in one prune; with one they stay for the next mission, detached (so
+   * no branch stays checked out there) and recorded, and pools past their
+   * limits are removed. The task branches go in one ref transaction.
+   */
   async dispose(): Promise<void> {
     const entries = [...this.tasks.values()]
     this.tasks.clear()
+    const slots = [...this.slots, ...(this.integration ? [this.integration] : [])]
+    this.slots.length = 0
+    this.integration = undefined
     // A slot still being made finishes (or fails) before its directory goes.
-    await Promise.allSettled([...this.slots, ...(this.integration ? [this.integration] : [])].map((s) => s.ready))
-    for (const slot of [...this.slots, this.integration]) if (slot) unregisterCheckout(slot.path)
+    const ready = await Promise.allSettled(slots.map((s) => s.ready))
+    for (const slot of slots) unregisterCheckout(slot.path)
     unregisterCheckout(this.projectDir)
+    if (this.lease) {
+      await Promise.all(slots.map((slot, i) => (ready[i]!.status === "fulfilled" ? this.park(slot) : this.discard(slot))))
+      await this.lease.release()
+    }
     await rm(this.missionRoot, { recursive: true, force: true })
-    await gitRaw(["worktree", "prune"], { cwd: this.root })
+    if (!this.lease) {
+      await gitRaw(["worktree", "prune"], { cwd: this.root })
+      await releaseBranches(this.root, this.branch)
+    }
     await this.deleteBranches(entries)
+    if (this.lease && this.settings.pool) await prunePools(this.settings.pool).catch(() => undefined)
+  }
+
+  /** Leaves a pooled checkout for the next mission: detached where it stands, its record written. */
+  private async park(slot: Slot): Promise<void> {
+    await this.restoreGitLink(slot)
+    // A slot left on the branch of an attempt whose branch is gone already is parked on the base.
+    const head = (await gitRaw(["rev-parse", "-q", "--verify", "HEAD"], { cwd: slot.path })).stdout.toString().trim() || this.base
+    await gitRaw(["update-ref", "--no-deref", "-m", "orchestrator: parked", "HEAD", head], { cwd: slot.path })
+    await this.saveRecord(slot)
+  }
+
+  /** A pooled checkout whose bootstrap failed is removed: the next mission makes it anew. */
+  private async discard(slot: Slot): Promise<void> {
+    await this.forgetRecord(slot)
+    await rm(slot.path, { recursive: true, force: true })
+    await gitRaw(["worktree", "prune"], { cwd: this.root })
   }
 
   private async deleteBranches(entries: readonly { branch: string }[]): Promise<void> {
@@ -542,6 +689,8 @@ export class WorktreeWorkspace implements Workspace {
     await gitRaw(["update-ref", "--stdin"], { cwd: this.root, input: entries.map((e) => `delete refs/heads/${e.branch}\n`).join("") })
   }
 }
+
+const slotName = (index: number | "integration") => (index === "integration" ? "integration" : `slot-${index}`)
 
 /** One checkout of the pool. */
 interface Slot {
@@ -553,6 +702,10 @@ interface Slot {
   depsFor: string
   /** What `git clean` keeps when the slot is reset: the ignored entries its bootstrap and setup left. */
   keep: string[]
+  /** Each copied dependency directory and the stamp of the user's copy when it was copied. */
+  copied: Record<string, string>
+  /** The setup command that ran in it. */
+  setup?: string
   /** The worktree exists. */
   made: Promise<void>
   /** Made, bootstrapped and set up. */

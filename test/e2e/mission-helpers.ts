@@ -82,3 +82,13 @@ export function debugDump(server: ModelServer, res: RunResult): void {
   console.log(server.log.map((e) => `${e.seq} ${roleOf(e)} ${e.sessionId} ${e.reply}`).join("\n"));
   console.log(res.stderr.split("\n").filter((l) => /orchestrator|ERROR/i.test(l)).slice(-40).join("\n"));
 }
+
+/**
+ * The user's worktrees after a mission: the main one, plus the project's checkouts kept for its next
+ * mission (checkout.keep), each detached — no branch of any mission stays checked out there.
+ */
+export function otherWorktrees(project: Project): string[] {
+  const listing = project.git("worktree", "list", "--porcelain");
+  const entries = listing.split("\n\n").filter(Boolean).slice(1);
+  return entries.filter((e) => !(/\/opencode-orchestrator\/[^/\n]+\/pool\/[^/\n]+\n/.test(e) && /^detached$/m.test(e)));
+}

@@ -5,7 +5,7 @@ import { type ModelServer, startModelServer } from "../support/model-server.js";
 import { makeProject, PLUGIN_UNDER_TEST, type Project, startServe } from "../support/opencode.js";
 import { type CoderScenario, scriptedCoder } from "../support/scripted-coder.js";
 import { FILES_BY_TASK, honestPass, MATH_PROJECT, MISSION, PLAN } from "./fixtures.js";
-import { debugDump, finalText, readMission, roleOf, runTask, sessionsOf } from "./mission-helpers.js";
+import { debugDump, finalText, otherWorktrees, readMission, roleOf, runTask, sessionsOf } from "./mission-helpers.js";
 
 const TIMEOUT = 300_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,7 +90,7 @@ describe("reliability in real OpenCode", () => {
         expect(project.read(file), file).toBe(content);
       }
       expect(() => execFileSync("node", ["--test"], { cwd: project.dir, stdio: "pipe" })).not.toThrow();
-      expect(project.git("worktree", "list").trim().split("\n")).toHaveLength(1);
+      expect(otherWorktrees(project), project.git("worktree", "list")).toEqual([]);
       await second.kill();
     },
     TIMEOUT,
@@ -126,7 +126,7 @@ describe("reliability in real OpenCode", () => {
       const seen = server.work().length;
       await sleep(4_000);
       expect(server.work().slice(seen).filter((e) => e.sessionId !== commander)).toEqual([]);
-      expect(project.git("worktree", "list").trim().split("\n")).toHaveLength(1);
+      expect(otherWorktrees(project), project.git("worktree", "list")).toEqual([]);
       await served.kill();
     },
     TIMEOUT,

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import path from "node:path"
 import { describe, expect, it, vi } from "vitest"
 import { MissionStore } from "../../src/mission/store.js"
+import { POOL, repositoryDir } from "../../src/workspace/checkout-pool.js"
 import { defaultWorker, PASS, planner, runScripted } from "./fake-sdk.js"
 import {
   gitRepo,
@@ -505,9 +506,15 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
 const LINES = `${Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n")}\n`
 const edit = (text: string, line: number, to: string) => text.replace(`line ${line}\n`, `${to}\n`)
 
-/** Only the main worktree is left, no task branch, the temp root is gone; the integration branch and base ref stay. */
+/**
+ * Besides the main worktree only the project's kept checkouts are left (checkout.keep), none with a
+ * branch of the mission checked out; no task branch; the mission's temp root is gone; the integration
+ * branch and base ref stay.
+ */
 function expectCleanedUp(dir: string, id: string): void {
-  expect(worktreeList(dir)).toEqual([dir])
+  const pool = path.join(repositoryDir(dir), POOL)
+  expect(worktreeList(dir).filter((w) => w !== dir && !w.startsWith(`${pool}${path.sep}`))).toEqual([])
+  expect(sh(dir, "worktree", "list", "--porcelain")).not.toMatch(/^(branch refs\/heads\/orchestrator\/|prunable)/m)
   expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
   expect(existsSync(worktreeRootOf(dir, id))).toBe(false)
 }

@@ -6,7 +6,7 @@ import path from "node:path"
 import { afterEach } from "vitest"
 import type { PlanSpec, TaskSpec } from "../../src/mission/plan.js"
 import { emptyUsage, type MissionState, STATE_VERSION, type TaskState } from "../../src/mission/state.js"
-import { checkoutHomePath } from "../../src/workspace/checkout-home.js"
+import { repositoryDir } from "../../src/workspace/checkout-pool.js"
 
 const made: string[] = []
 
@@ -137,8 +137,7 @@ export function treeDigest(dir: string, skip: readonly string[] = [".git", ".ope
 
 /** Where WorktreeWorkspace puts a mission's worktrees for the repository at `root`. */
 export function worktreeRootOf(root: string, missionId: string): string {
-  const digest = createHash("sha1").update(root).digest("hex").slice(0, 8)
-  return path.join(checkoutHomePath(), `${path.basename(root)}-${digest}`, missionId)
+  return path.join(repositoryDir(root), missionId)
 }
 
 /** The worktrees git knows of (stale ones included), by path. */
