@@ -10,8 +10,8 @@ import { registerCheckout, unregisterCheckout } from "../../src/workspace/checko
 import { sandboxAvailable } from "../../src/workspace/sandbox.js"
 import { checkIncludePatterns, planBootstrap } from "../../src/workspace/bootstrap.js"
 import { WorktreeWorkspace } from "../../src/workspace/worktrees.js"
-import { defaultWorker, planner, runScripted } from "../unit/fake-sdk.js"
-import { gitRepo, plan, task, tempDir, treeDigest, writeFiles } from "../unit/helpers.js"
+import { defaultWorker, planner, runScripted } from "../support/fake-sdk.js"
+import { gitRepo, plan, task, tempDir, treeDigest, writeFiles } from "../support/helpers.js"
 
 /** A repository with ignored dependency directories (a monorepo's root and a workspace's), an ignored .env and an ignored cache nobody lists. */
 function monorepo(): string {

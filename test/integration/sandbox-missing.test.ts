@@ -2,8 +2,8 @@
 import { existsSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it, vi } from "vitest"
-import { planner, runScripted } from "../unit/fake-sdk.js"
-import { gitRepo, plan, task, writeFiles } from "../unit/helpers.js"
+import { planner, runScripted } from "../support/fake-sdk.js"
+import { gitRepo, plan, task, writeFiles } from "../support/helpers.js"
 
 vi.mock("../../src/workspace/sandbox.js", async (original) => ({
   ...(await original<typeof import("../../src/workspace/sandbox.js")>()),

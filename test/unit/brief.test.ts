@@ -4,8 +4,8 @@ import { buildBrief, capTokens, CONTEXT_HEADING, tokenizer } from "../../src/mis
 import { type CoreMemory, remember } from "../../src/mission/memory.js"
 import { FEEDBACK_TOKENS, workOrder } from "../../src/mission/round.js"
 import type { TaskState } from "../../src/mission/state.js"
-import { planner, runScripted } from "./fake-sdk.js"
-import { gitRepo, plan, task, taskState } from "./helpers.js"
+import { planner, runScripted } from "../support/fake-sdk.js"
+import { gitRepo, plan, task, taskState } from "../support/helpers.js"
 
 const tok = await tokenizer()
 

@@ -6,8 +6,8 @@ import { runMission } from "../../src/mission/engine.js"
 import { compactionContext, register } from "../../src/mission/live.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import type { Progress } from "../../src/opencode/progress.js"
-import { type Call, defaultWorker, FakeSessions, noAnalysis, planner, runScripted, type Script } from "./fake-sdk.js"
-import { gitRepo, missionState, plan, task, taskState, tempDir } from "./helpers.js"
+import { type Call, defaultWorker, FakeSessions, noAnalysis, planner, runScripted, type Script } from "../support/fake-sdk.js"
+import { gitRepo, missionState, plan, task, taskState, tempDir } from "../support/helpers.js"
 
 afterEach(() => vi.restoreAllMocks())
 

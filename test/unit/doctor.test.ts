@@ -22,7 +22,7 @@ import {
   type RunResult,
 } from "../../src/doctor.js"
 import { REPO_ROOT } from "../support/opencode.js"
-import { fakeBinary, tempDir } from "./helpers.js"
+import { fakeBinary, tempDir } from "../support/helpers.js"
 
 const ok = (stdout: string): RunResult => ({ status: 0, stdout, stderr: "" })
 const missing: RunResult = { status: null, stdout: "", stderr: "", error: "spawnSync x ENOENT" }

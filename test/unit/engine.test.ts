@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node
 import path from "node:path"
 import { describe, expect, it, vi } from "vitest"
 import { MissionStore } from "../../src/mission/store.js"
-import { defaultWorker, PASS, planner, runScripted } from "./fake-sdk.js"
+import { defaultWorker, PASS, planner, runScripted } from "../support/fake-sdk.js"
 import {
   gitRepo,
   orchestratorRefs,
@@ -17,7 +17,7 @@ import {
   worktreeList,
   worktreeRootOf,
   writeFiles,
-} from "./helpers.js"
+} from "../support/helpers.js"
 
 const outcomes = (run: { state: { tasks: { spec: { id: string }; attempts: { outcome: string }[] }[] } }, id: string) =>
   run.state.tasks.find((t) => t.spec.id === id)?.attempts.map((a) => a.outcome)

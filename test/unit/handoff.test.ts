@@ -5,8 +5,8 @@ import { type PlanSpec, validatePlan } from "../../src/mission/plan.js"
 import { verdictProblems } from "../../src/mission/verdict.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import { handoffTools } from "../../src/opencode/tools.js"
-import { FakeSessions, noAnalysis, PASS, type Script } from "./fake-sdk.js"
-import { gitRepo, plan, task } from "./helpers.js"
+import { FakeSessions, noAnalysis, PASS, type Script } from "../support/fake-sdk.js"
+import { gitRepo, plan, task } from "../support/helpers.js"
 
 const client = {
   tui: { showToast: async () => ({}) },

@@ -5,8 +5,8 @@ import type { Mission } from "../../src/mission/context.js"
 import { LIVE_DEBOUNCE_MS, LIVE_FILE, type LiveMission, liveView, noteMessageUsage } from "../../src/mission/live-file.js"
 import type { Attempt } from "../../src/mission/state.js"
 import { missionsRoot } from "../../src/mission/store.js"
-import { PASS, planner, runScripted, type Turn } from "./fake-sdk.js"
-import { gitRepo, missionState, plan, task, taskState } from "./helpers.js"
+import { PASS, planner, runScripted, type Turn } from "../support/fake-sdk.js"
+import { gitRepo, missionState, plan, task, taskState } from "../support/helpers.js"
 
 function readLive(dir: string): LiveMission {
   const [id] = readdirSync(missionsRoot(dir))

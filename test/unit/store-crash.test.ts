@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it, vi } from "vitest"
 import { MissionStore } from "../../src/mission/store.js"
-import { missionState, tempDir } from "./helpers.js"
+import { missionState, tempDir } from "../support/helpers.js"
 
 const crash = vi.hoisted(() => ({ beforeRename: false }))
 

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { listMissions, MissionStore, missionsRoot, writeAtomic } from "../../src/mission/store.js"
-import { missionState, task, taskState, tempDir } from "./helpers.js"
+import { missionState, task, taskState, tempDir } from "../support/helpers.js"
 
 describe("mission/store.ts", () => {
   it("writeAtomic replaces the file and leaves no temp file behind", async () => {

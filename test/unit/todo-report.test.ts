@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { renderReport } from "../../src/mission/report.js"
 import type { Attempt, FinalStatus } from "../../src/mission/state.js"
 import { renderTodo } from "../../src/mission/todo.js"
-import { missionState, task, taskState } from "./helpers.js"
+import { missionState, task, taskState } from "../support/helpers.js"
 
 function attempt(outcome: Attempt["outcome"], over: Partial<Attempt> = {}): Attempt {
   return { attempt: 1, round: 1, outcome, feedback: "", changedFiles: [], evidence: [], sessions: [], ...over }

@@ -7,7 +7,7 @@ import type { RoundTask } from "../../src/workspace/workspace.js"
 import { parseRawDiff } from "../../src/workspace/git.js"
 import { checkoutHomePath } from "../../src/workspace/checkout-home.js"
 import { isMissionCheckout, WorktreeWorkspace } from "../../src/workspace/worktrees.js"
-import { gitRepo, orchestratorRefs, sh, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "./helpers.js"
+import { gitRepo, orchestratorRefs, sh, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "../support/helpers.js"
 
 interface GitProcess {
   /** The arguments, e.g. "worktree add --quiet …". */
