@@ -4,7 +4,6 @@ import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import type { RoundTask } from "../../src/workspace/workspace.js"
-import { parseRawDiff } from "../../src/workspace/git.js"
 import { checkoutHomePath } from "../../src/workspace/checkout-home.js"
 import { isMissionCheckout, WorktreeWorkspace } from "../../src/workspace/worktrees.js"
 import { gitRepo, orchestratorRefs, sh, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "../support/helpers.js"
@@ -338,22 +337,5 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
     expect(worktreeList(dir)).toEqual([dir])
     expect(orchestratorRefs(dir).sort()).toEqual([`refs/heads/orchestrator/${id}`, `refs/orchestrator/${id}/base`])
     expect(existsSync(worktreeRootOf(dir, id))).toBe(false)
-  })
-})
-
-describe("workspace/git.ts parseRawDiff", () => {
-  it("splits raw records (any path) from the patch after them", () => {
-    const raw = ":100644 100755 aaa bbb M\0a b.txt\0:000000 100644 000 ccc A\0new\nline.txt\0:100644 000000 ddd 000 D\0日本.md\0"
-    expect(parseRawDiff(`${raw}\0diff --git a/a b.txt b/a b.txt\n+x\n`)).toEqual({
-      changes: [
-        { path: "a b.txt", status: "M", oldMode: "100644", newMode: "100755" },
-        { path: "new\nline.txt", status: "A", oldMode: "000000", newMode: "100644" },
-        { path: "日本.md", status: "D", oldMode: "100644", newMode: "000000" },
-      ],
-      rest: "diff --git a/a b.txt b/a b.txt\n+x\n",
-    })
-    expect(parseRawDiff(raw).rest).toBe("")
-    expect(parseRawDiff("")).toEqual({ changes: [], rest: "" })
-    expect(() => parseRawDiff(":100644 100644 aaa bbb M\0cut")).toThrow(/without its path/)
   })
 })
