@@ -837,3 +837,12 @@ describe("mission/engine.ts with worktree isolation on real repositories", () =>
     expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(crlf(edit(LINES, 4, "line 4 by T1")))
   })
 })
+
+describe("a .worktreeinclude that leaves the repository", () => {
+  it("refuses the mission before anything is written, naming the pattern", async () => {
+    const dir = gitRepo({ "a.txt": "a\n", ".worktreeinclude": ".env\n../../home/.ssh/id_rsa\n" })
+    writeFiles(dir, { ".env": "x\n" })
+    await expect(runScripted(dir, { planner: planner(plan([task("T1")])) })).rejects.toThrow(/\.worktreeinclude has patterns that leave the project root: "\.\.\/\.\.\/home\/\.ssh\/id_rsa"/)
+    expect(existsSync(path.join(dir, ".opencode/orchestrator"))).toBe(false)
+  })
+})
