@@ -17,7 +17,7 @@ import type { LogEntry, ModelRequest, ModelServer, Reply } from "../test/support
 import { startModelServer } from "../test/support/model-server.js"
 import { cleanupAll, makeProject, runOpencode } from "../test/support/opencode.js"
 import { scriptedCoder, workingDirectory } from "../test/support/scripted-coder.js"
-import { FakeSessions, noAnalysis, PASS, silentProgress } from "../test/unit/fake-sdk.js"
+import { FakeSessions, noAnalysis, PASS, silentProgress } from "../test/support/fake-sdk.js"
 import { machine, median, RESULTS_DIR, round, sleep, table, writeResults } from "./support/common.js"
 import { pluginRevision, revisionOf, roleOf, runTask } from "./support/opencode-bench.js"
 

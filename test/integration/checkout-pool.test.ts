@@ -9,7 +9,7 @@ import { checkoutHomePath } from "../../src/workspace/checkout-home.js"
 import { listPools, POOL, prunePools, repositoryDir } from "../../src/workspace/checkout-pool.js"
 import type { CheckoutSettings } from "../../src/workspace/worktrees.js"
 import { WorktreeWorkspace } from "../../src/workspace/worktrees.js"
-import { gitRepo, sh, tempDir, treeDigest, worktreeList, writeFiles } from "../unit/helpers.js"
+import { gitRepo, sh, tempDir, treeDigest, worktreeList, writeFiles } from "../support/helpers.js"
 
 const LIMITS = { idleDays: 14, budgetBytes: 10 * 1024 ** 3 }
 const roundTask = (id: string) => ({ id, title: `Task ${id}`, attempt: 1, files: [], retry: "continue" as const })

@@ -16,7 +16,7 @@ import {
   wrapCommand,
 } from "../../src/workspace/sandbox.js"
 import { runCommand } from "../../src/workspace/shell.js"
-import { GIT_ENV, sh, tempDir, until } from "../unit/helpers.js"
+import { GIT_ENV, sh, tempDir, until } from "../support/helpers.js"
 
 const available = sandboxAvailable()
 const sandboxed = it.skipIf(!available.ok)

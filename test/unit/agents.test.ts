@@ -1,6 +1,7 @@
 import type { Config } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
 import { AGENT_IDS, HANDOFF_TOOLS, registerAgents } from "../../src/agents.js"
+import { parseOptions } from "../../src/config.js"
 
 type Rules = Record<string, unknown>
 const CODE_TOOLS = ["code_outline", "code_search", "code_map", "code_check", "code_definition", "code_references", "code_diagnostics"]
@@ -217,5 +218,51 @@ describe("agents.ts registerAgents", () => {
     const twice = register(structuredClone(once) as unknown as Record<string, unknown>)
     expect(twice.permission).toEqual(once.permission)
     expect(Object.keys(twice.permission)).toEqual(Object.keys(once.permission))
+  })
+})
+
+describe("per-agent settings in registerAgents", () => {
+  type Agents = Record<string, Record<string, unknown>>
+  function register(cfg: Record<string, unknown>, options: unknown) {
+    const parsed = parseOptions(options)
+    expect(parsed.ok, parsed.ok ? "" : parsed.error).toBe(true)
+    registerAgents(cfg as Config, { codeTools: [], codeToolsForAllAgents: false, agents: parsed.options.agents })
+    return (cfg as { agent: Agents }).agent
+  }
+
+  it("applies model, temperature, top_p, steps and prompt_append to our agents only", () => {
+    const agent = register({}, {
+      agents: { worker: { model: "anthropic/claude-haiku-4-5", temperature: 0.1, top_p: 0.5, steps: 30, prompt_append: "Use pnpm." } },
+    })
+    expect(agent.worker).toMatchObject({ model: "anthropic/claude-haiku-4-5", temperature: 0.1, top_p: 0.5, steps: 30 })
+    expect(String(agent.worker!.prompt)).toMatch(/\n\nUse pnpm\.$/)
+    expect(String(agent.worker!.prompt).length).toBeGreaterThan(60)
+    for (const id of ["commander", "planner", "reviewer"]) {
+      for (const key of ["model", "temperature", "top_p", "steps"]) expect(agent[id], `${id}.${key}`).not.toHaveProperty(key)
+    }
+  })
+
+  it("lets the user's agent.worker win field by field", () => {
+    const agent = register(
+      { agent: { worker: { model: "openai/gpt-5", maxSteps: 5 } } },
+      { agents: { worker: { model: "anthropic/claude-haiku-4-5", temperature: 0.3, steps: 30 } } },
+    )
+    expect(agent.worker).toMatchObject({ model: "openai/gpt-5", temperature: 0.3, maxSteps: 5, mode: "subagent" })
+    expect(agent.worker).not.toHaveProperty("steps")
+  })
+
+  it("sets nothing by default, so our agents inherit the user's model", () => {
+    const agent = register({}, {})
+    expect(Object.keys(agent.commander!).sort()).toEqual(["description", "mode", "permission", "prompt"])
+    for (const id of ["planner", "worker", "reviewer"]) {
+      expect(Object.keys(agent[id]!).sort()).toEqual(["description", "hidden", "mode", "permission", "prompt"])
+    }
+  })
+
+  it("stays idempotent with prompt_append when the config hook runs twice", () => {
+    const cfg: Record<string, unknown> = {}
+    const once = structuredClone(register(cfg, { agents: { planner: { prompt_append: "Keep plans small." } } }))
+    const twice = register(cfg, { agents: { planner: { prompt_append: "Keep plans small." } } })
+    expect(twice.planner!.prompt).toBe(once.planner!.prompt)
   })
 })

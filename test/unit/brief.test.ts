@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { parseOptions } from "../../src/config.js"
-import { buildBrief, capTokens, CONTEXT_HEADING, tokenizer } from "../../src/mission/brief.js"
+import { buildBrief, CONTEXT_HEADING, tokenizer } from "../../src/mission/brief.js"
 import { type CoreMemory, remember } from "../../src/mission/memory.js"
-import { FEEDBACK_TOKENS, workOrder } from "../../src/mission/round.js"
-import type { TaskState } from "../../src/mission/state.js"
-import { planner, runScripted } from "./fake-sdk.js"
-import { gitRepo, plan, task, taskState } from "./helpers.js"
+import { task, taskState } from "../support/helpers.js"
 
 const tok = await tokenizer()
 
@@ -86,83 +82,5 @@ describe("mission/brief.ts buildBrief", () => {
     expect(roomy.indexOf("FRESH")).toBeLessThan(roomy.indexOf("UNRELATED"))
     expect(buildBrief(memory, b, tasks, 6, 0, tok)).toBe("")
     expect(buildBrief(undefined, b, tasks, 6, 2000, tok)).toBe("")
-  })
-})
-
-describe("mission/round.ts workOrder", () => {
-  const spec = task("T1", { description: "Line one.\n  Line two, indented.", verify: ["npm test -- --run"], acceptance: ["a", "b"] })
-
-  it("keeps the task verbatim and adds the brief as a Context section", () => {
-    const order = workOrder(taskState(spec), `${CONTEXT_HEADING}\n\n- Mission: x`, tok, { resumed: "continued" })
-    expect(order.startsWith("# T1 · Task T1\n")).toBe(true)
-    expect(order).toContain("Line one.\n  Line two, indented.")
-    expect(order).toContain("- a\n- b")
-    expect(order).toContain("`npm test -- --run`")
-    expect(order).toContain("\n## Context\n\n- Mission: x")
-    expect(workOrder(taskState(spec), "", tok, { resumed: "continued" })).not.toContain(CONTEXT_HEADING)
-  })
-
-  it("carries the previous attempt's feedback verbatim, cut with a marker past FEEDBACK_TOKENS", () => {
-    const retry = (feedback: string): TaskState => ({
-      ...taskState(spec),
-      attempts: [{ attempt: 1, round: 1, outcome: "verify_failed", feedback, changedFiles: [], evidence: [], sessions: [] }],
-    })
-    const short = "`npm test` exited 1:\n  ✗ parses 1e3 (expected 1000)\n"
-    expect(workOrder(retry(short), "", tok, { resumed: "continued" })).toContain(short.trimEnd())
-    const huge = `FIRST ${"error: something went wrong at line 42\n".repeat(3000)}LAST`
-    const order = workOrder(retry(huge), "", tok, { resumed: "continued" })
-    expect(order).toContain("FIRST error: something went wrong at line 42\n")
-    expect(order).not.toContain("LAST")
-    expect(order).toMatch(/… cut: the last \d+ tokens of this feedback were dropped \(limit 4000\)/)
-    const cut = capTokens(huge, FEEDBACK_TOKENS, tok)
-    expect(tok.count(cut)).toBeLessThanOrEqual(FEEDBACK_TOKENS)
-  })
-})
-
-describe("bounded briefs in a running mission (fake SDK)", () => {
-  // Six to eight real git worktrees (one per slot) on a 2-core machine: more than the default 20 s under load.
-  it("a 10-round mission's last work order is no larger than its round-2 one, and within the brief budget", { timeout: 60_000 }, async () => {
-    // Round 1: six parallel tasks; rounds 2–10: a chain, one task a round. Equal-size ids and texts, and a
-    // budget that round 1's outcomes already fill, so the brief is full from round 2 on.
-    const summary = (id: string) => `Reviewed ${id}: the change is complete, tested and consistent with the plan's decisions.`
-    const starters = ["A01", "A02", "A03", "A04", "A05", "A06"].map((id) => task(id))
-    const chain = Array.from({ length: 9 }, (_, i) => {
-      const id = `C${String(i + 2).padStart(2, "0")}`
-      return task(id, { dependsOn: i === 0 ? starters.map((s) => s.id) : [`C${String(i + 1).padStart(2, "0")}`] })
-    })
-    const briefTokens = 250
-    const run = await runScripted(
-      gitRepo(),
-      {
-        planner: planner(plan([...starters, ...chain], { summary: "Six starters, then a chain of nine.", decisions: ["Plain text files."] })),
-        reviewer: (t) =>
-          void t.submitVerdict({ verdict: "pass", summary: summary(t.call.task), issues: [], evidence: [{ command: "true", exitCode: 0 }] }),
-      },
-      // Six checkouts, so the six starters share round 1.
-      { maxTasks: 20, briefTokens, concurrency: 6 },
-    )
-    expect(run.state.status).toBe("sealed")
-    expect(run.state.round).toBe(10)
-    const order = (id: string) => run.fake.of("worker", id)[0]!.text
-    const round2 = order("C02")
-    const last = order("C10")
-    expect(round2).toContain(CONTEXT_HEADING)
-    expect(round2).toContain("A01 (Task A01) is done")
-    expect(last).toContain("C09 (Task C09) is done")
-    expect(tok.count(last)).toBeLessThanOrEqual(tok.count(round2))
-    const context = (text: string) => text.slice(text.indexOf(CONTEXT_HEADING))
-    expect(tok.count(context(last))).toBeLessThanOrEqual(briefTokens)
-    // The memory survives in the saved state.
-    expect(run.state.memory?.entries.some((e) => e.id === "outcome:C10")).toBe(true)
-  })
-
-  it("config: briefTokens defaults to 2000, 0 turns briefs off, out-of-range values are errors", async () => {
-    expect(parseOptions({}).options.briefTokens).toBe(2000)
-    expect(parseOptions({ briefTokens: 0 }).ok).toBe(true)
-    const bad = parseOptions({ briefTokens: 50_000 })
-    expect(bad.ok).toBe(false)
-    expect(bad.ok ? "" : bad.error).toContain("briefTokens: expected integer from 0 to 20000, got 50000")
-    const run = await runScripted(gitRepo(), { planner: planner(plan([task("T1")])) }, { briefTokens: 0 })
-    expect(run.fake.of("worker", "T1")[0]!.text).not.toContain(CONTEXT_HEADING)
   })
 })

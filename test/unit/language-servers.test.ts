@@ -3,7 +3,7 @@ import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { Options } from "../../src/config.js"
 import { locateBinary, pluginBinDirs, serverFor } from "../../src/native/language-servers.js"
-import { fakeBinary, tempDir } from "./helpers.js"
+import { fakeBinary, tempDir } from "../support/helpers.js"
 
 
 describe("native/language-servers.ts serverFor", () => {

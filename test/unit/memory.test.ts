@@ -10,7 +10,7 @@ import {
   rememberPlan,
 } from "../../src/mission/memory.js"
 import { type Attempt, MissionState } from "../../src/mission/state.js"
-import { missionState, task, taskState } from "./helpers.js"
+import { missionState, task, taskState } from "../support/helpers.js"
 
 const attempt = (over: Partial<Attempt> = {}): Attempt => ({
   attempt: 1,

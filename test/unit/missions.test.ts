@@ -6,7 +6,7 @@ import type { LiveMission } from "../../src/mission/live-file.js"
 import { emptyUsage } from "../../src/mission/state.js"
 import { missionsRoot } from "../../src/mission/store.js"
 import { CANCEL_FILE, MissionFinder, missionsDir, readMission } from "../../src/tui/missions.js"
-import { missionState, task, taskState, tempDir } from "./helpers.js"
+import { missionState, task, taskState, tempDir } from "../support/helpers.js"
 
 function live(id: string, over: Partial<LiveMission> = {}): LiveMission {
   return {

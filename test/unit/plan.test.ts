@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { describeIssues, findCycle, PlanSpec, validatePlan } from "../../src/mission/plan.js"
 import { VerdictSpec } from "../../src/mission/verdict.js"
-import { plan, task } from "./helpers.js"
+import { plan, task } from "../support/helpers.js"
 
 const limits = { maxTasks: 5 }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest"
 import type { PluginInput } from "@opencode-ai/plugin"
 import { ascendingId, showReport } from "../../src/opencode/report-part.js"
-import { shownOutput } from "../../src/opencode/tools.js"
 
 function fakeClient(result: { error?: unknown } | Error) {
   const calls: { url: string; path: Record<string, string>; body: Record<string, unknown> }[] = []
@@ -37,16 +36,5 @@ describe("opencode/report-part.ts", () => {
     const ids = [ascendingId("prt", 1_000), ascendingId("prt", 1_000), ascendingId("prt", 1_001), ascendingId("prt", 2_000_000)]
     for (const id of ids) expect(id).toMatch(/^prt_[0-9a-f]{12}[0-9A-Za-z]{14}$/)
     expect([...ids].sort()).toEqual(ids)
-  })
-})
-
-describe("opencode/tools.ts shownOutput", () => {
-  it("gives the model the status line and the planner's questions, not the report", () => {
-    const report = "**Mission needs_user** — the planner needs answers.\n\nWhy.\n\n## Questions\n\n1. Which DB?\n2. Which port?\n\nAnswer them in a new `/task`.\n\n## Spent\n\n- lots"
-    const out = shownOutput(report)
-    expect(out.split("\n")[0]).toBe("**Mission needs_user** — the planner needs answers.")
-    expect(out).toContain("1. Which DB?\n2. Which port?")
-    expect(out).not.toContain("## Spent")
-    expect(shownOutput("**Mission sealed** — ok.\n\n## Tasks\n\n| T1 |")).toBe("**Mission sealed** — ok.\n\nThe whole report is shown to the user above, as the engine wrote it.")
   })
 })

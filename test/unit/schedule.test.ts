@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { readyTasks } from "../../src/mission/schedule.js"
 import type { TaskState } from "../../src/mission/state.js"
-import { task, taskState } from "./helpers.js"
+import { task, taskState } from "../support/helpers.js"
 
 const ids = (tasks: readonly TaskState[]) => tasks.map((t) => t.spec.id)
 

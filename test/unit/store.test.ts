@@ -1,8 +1,22 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { listMissions, MissionStore, missionsRoot, writeAtomic } from "../../src/mission/store.js"
-import { missionState, task, taskState, tempDir } from "./helpers.js"
+import { missionState, task, taskState, tempDir } from "../support/helpers.js"
+
+// Every rename goes through to the real one unless a test sets the flag.
+const crash = vi.hoisted(() => ({ beforeRename: false }))
+
+vi.mock("node:fs/promises", async (original) => {
+  const fs = await original<typeof import("node:fs/promises")>()
+  return {
+    ...fs,
+    rename: async (from: string, to: string) => {
+      if (crash.beforeRename) throw new Error("simulated crash between the temp write and the rename")
+      return fs.rename(from, to)
+    },
+  }
+})
 
 describe("mission/store.ts", () => {
   it("writeAtomic replaces the file and leaves no temp file behind", async () => {
@@ -101,5 +115,26 @@ describe("mission/store.ts", () => {
     }
     writeFileSync(path.join(missionsRoot(dir), "m-file"), "")
     expect(await listMissions(dir)).toEqual(["m-20250301-000000-bbbb", "m-20250201-000000-cccc", "m-20250101-000000-aaaa"])
+  })
+})
+
+describe("mission/store.ts under an injected crash", () => {
+  it("a crash between the temp write and the rename leaves the previous state.json intact and loadable", async () => {
+    const dir = tempDir()
+    const store = new MissionStore(dir, "m-1")
+    const before = missionState({ id: "m-1", directory: dir, round: 1 })
+    await store.save(before)
+    const onDisk = readFileSync(path.join(store.dir, "state.json"), "utf8")
+
+    crash.beforeRename = true
+    await expect(store.save({ ...before, round: 2, status: "sealed" })).rejects.toThrow("simulated crash")
+    crash.beforeRename = false
+
+    expect(readFileSync(path.join(store.dir, "state.json"), "utf8")).toBe(onDisk)
+    expect((await store.load()).round).toBe(1)
+    // The next save still works and replaces it.
+    await store.save({ ...before, round: 3 })
+    expect((await store.load()).round).toBe(3)
+    expect(readdirSync(store.dir).filter((f) => f.startsWith("state.json") && f !== "state.json").length).toBeLessThanOrEqual(1)
   })
 })

@@ -3,8 +3,8 @@ import { type PlanSpec, validatePlan } from "../../src/mission/plan.js"
 import { verdictProblems } from "../../src/mission/verdict.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import { END_TURN_WAIT_MS, endTurnOnHandoff } from "../../src/opencode/turn-end.js"
-import { PASS } from "./fake-sdk.js"
-import { plan, task } from "./helpers.js"
+import { PASS } from "../support/fake-sdk.js"
+import { plan, task } from "../support/helpers.js"
 
 const check = (p: PlanSpec) => validatePlan(p, { maxTasks: 5 })
 

@@ -4,7 +4,7 @@ import { hostname } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { acquireLock } from "../../src/mission/lock.js"
-import { tempDir } from "./helpers.js"
+import { tempDir } from "../support/helpers.js"
 
 /** The pid of a process that has exited. */
 function deadPid(): number {

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { TreeSnapshots } from "../../src/workspace/snapshot.js"
-import { gitRepo, sh, tempDir, writeFiles } from "./helpers.js"
+import { gitRepo, sh, tempDir, writeFiles } from "../support/helpers.js"
 
 /** Paths recorded in a snapshot tree. */
 const treeFiles = (dir: string, tree: string) => sh(dir, "ls-tree", "-r", "-z", "--name-only", tree).split("\0").filter(Boolean).sort()

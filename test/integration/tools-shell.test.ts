@@ -3,7 +3,7 @@ import path from "node:path"
 import type { ToolContext } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
 import { shellTool } from "../../src/tools/shell.js"
-import { tempDir } from "./helpers.js"
+import { tempDir } from "../support/helpers.js"
 
 type Ask = Parameters<ToolContext["ask"]>[0]
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import path from "node:path"
 import { afterEach } from "vitest"
 import type { PlanSpec, TaskSpec } from "../../src/mission/plan.js"
-import { emptyUsage, type MissionState, STATE_VERSION, type TaskState } from "../../src/mission/state.js"
+import { type Attempt, emptyUsage, type MissionState, STATE_VERSION, type TaskState } from "../../src/mission/state.js"
 import { repositoryDir } from "../../src/workspace/checkout-pool.js"
 
 const made: string[] = []
@@ -71,6 +71,11 @@ export function plan(tasks: TaskSpec[], over: Partial<PlanSpec> = {}): PlanSpec 
 
 export function taskState(spec: TaskSpec, status: TaskState["status"] = "pending"): TaskState {
   return { spec, status, attempts: [] }
+}
+
+/** One attempt of a task with the given outcome and nothing else to say. */
+export function attempt(outcome: Attempt["outcome"], over: Partial<Attempt> = {}): Attempt {
+  return { attempt: 1, round: 1, outcome, feedback: "", changedFiles: [], evidence: [], sessions: [], ...over }
 }
 
 export function missionState(over: Partial<MissionState> = {}): MissionState {

@@ -6,8 +6,8 @@ import type { CodeAnalysis, Mission } from "../../src/mission/context.js"
 import { prewarmTypeGate, runGates } from "../../src/mission/gates.js"
 import type { SyntaxReport } from "../../src/native/types.js"
 import { registerCheckout } from "../../src/workspace/checkout-registry.js"
-import { noAnalysis } from "./fake-sdk.js"
-import { missionState, tempDir, writeFiles } from "./helpers.js"
+import { noAnalysis } from "../support/fake-sdk.js"
+import { missionState, tempDir, writeFiles } from "../support/helpers.js"
 
 function mission(directory: string, verifyTimeoutSec = 30, analysis: CodeAnalysis = noAnalysis): Mission {
   // The project is the checkout, as when tasks run in place.

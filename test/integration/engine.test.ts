@@ -4,7 +4,7 @@ import path from "node:path"
 import { describe, expect, it, vi } from "vitest"
 import { MissionStore } from "../../src/mission/store.js"
 import { POOL, repositoryDir } from "../../src/workspace/checkout-pool.js"
-import { defaultWorker, PASS, planner, runScripted } from "./fake-sdk.js"
+import { defaultWorker, PASS, planner, runScripted } from "../support/fake-sdk.js"
 import {
   gitRepo,
   orchestratorRefs,
@@ -18,7 +18,7 @@ import {
   worktreeList,
   worktreeRootOf,
   writeFiles,
-} from "./helpers.js"
+} from "../support/helpers.js"
 
 const outcomes = (run: { state: { tasks: { spec: { id: string }; attempts: { outcome: string }[] }[] } }, id: string) =>
   run.state.tasks.find((t) => t.spec.id === id)?.attempts.map((a) => a.outcome)
@@ -842,5 +842,14 @@ describe("mission/engine.ts with worktree isolation on real repositories", () =>
     expect(run.state.status).toBe("sealed")
     expect(run.state.result?.conflicts).toEqual([])
     expect(readFileSync(path.join(dir, "lines.txt"), "utf8")).toBe(crlf(edit(LINES, 4, "line 4 by T1")))
+  })
+})
+
+describe("a .worktreeinclude that leaves the repository", () => {
+  it("refuses the mission before anything is written, naming the pattern", async () => {
+    const dir = gitRepo({ "a.txt": "a\n", ".worktreeinclude": ".env\n../../home/.ssh/id_rsa\n" })
+    writeFiles(dir, { ".env": "x\n" })
+    await expect(runScripted(dir, { planner: planner(plan([task("T1")])) })).rejects.toThrow(/\.worktreeinclude has patterns that leave the project root: "\.\.\/\.\.\/home\/\.ssh\/id_rsa"/)
+    expect(existsSync(path.join(dir, ".opencode/orchestrator"))).toBe(false)
   })
 })

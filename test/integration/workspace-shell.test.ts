@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { runCommand } from "../../src/workspace/shell.js"
-import { tempDir, until } from "./helpers.js"
+import { tempDir, until } from "../support/helpers.js"
 
 /** True while the process runs; a zombie waiting for init to reap it counts as ended. */
 const alive = (pid: number) => {

@@ -1,9 +1,10 @@
-// A machine without a sandbox: missions run unconfined and say so, or refuse to start when the config requires one.
+// The engine on a machine without a sandbox (sandboxAvailable mocked for the whole file): missions run unconfined
+// and say so, or refuse to start when the config requires one.
 import { existsSync } from "node:fs"
 import path from "node:path"
 import { describe, expect, it, vi } from "vitest"
-import { planner, runScripted } from "../unit/fake-sdk.js"
-import { gitRepo, plan, task, writeFiles } from "../unit/helpers.js"
+import { planner, runScripted } from "../support/fake-sdk.js"
+import { gitRepo, plan, task } from "../support/helpers.js"
 
 vi.mock("../../src/workspace/sandbox.js", async (original) => ({
   ...(await original<typeof import("../../src/workspace/sandbox.js")>()),
@@ -23,15 +24,6 @@ describe("without a sandbox", () => {
     await expect(runScripted(dir, { planner: planner(plan([task("T1")])) }, { sandbox: { required: true, network: true } })).rejects.toThrow(
       /No mission was started: the configuration requires a sandbox \(sandbox.required\) and this machine has none — bwrap \(bubblewrap\) is not installed/,
     )
-    expect(existsSync(path.join(dir, ".opencode/orchestrator"))).toBe(false)
-  })
-})
-
-describe("a .worktreeinclude that leaves the repository", () => {
-  it("refuses the mission before anything is written, naming the pattern", async () => {
-    const dir = gitRepo({ "a.txt": "a\n", ".worktreeinclude": ".env\n../../home/.ssh/id_rsa\n" })
-    writeFiles(dir, { ".env": "x\n" })
-    await expect(runScripted(dir, { planner: planner(plan([task("T1")])) })).rejects.toThrow(/\.worktreeinclude has patterns that leave the project root: "\.\.\/\.\.\/home\/\.ssh\/id_rsa"/)
     expect(existsSync(path.join(dir, ".opencode/orchestrator"))).toBe(false)
   })
 })

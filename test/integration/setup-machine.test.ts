@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileS
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { REPO_ROOT } from "../support/opencode.js"
-import { tempDir } from "./helpers.js"
+import { tempDir } from "../support/helpers.js"
 
 const SCRIPT = path.join(REPO_ROOT, "scripts/setup-machine.sh")
 const ADDON = "pkg-config libtree-sitter-dev librust-tree-sitter-dev librust-serde-json-dev librust-serde-dev librust-serde-derive-dev librust-cc-dev librust-ignore-dev"

@@ -1,13 +1,13 @@
-// Integration tests of the git-worktree workspace on real repositories in temp dirs (issue 4).
+// Workspaces on real repositories in temp dirs: worktrees, the checkout pool, merges, seal and cleanup (issue 4).
 import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import type { RoundTask } from "../../src/workspace/workspace.js"
-import { parseRawDiff } from "../../src/workspace/git.js"
 import { checkoutHomePath } from "../../src/workspace/checkout-home.js"
 import { isMissionCheckout, WorktreeWorkspace } from "../../src/workspace/worktrees.js"
-import { gitRepo, orchestratorRefs, sh, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "./helpers.js"
+import { defaultWorker, planner, runScripted } from "../support/fake-sdk.js"
+import { gitRepo, orchestratorRefs, plan, sh, task, tempDir, userGitState, worktreeList, worktreeRootOf, writeFiles } from "../support/helpers.js"
 
 interface GitProcess {
   /** The arguments, e.g. "worktree add --quiet …". */
@@ -341,19 +341,54 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
   })
 })
 
-describe("workspace/git.ts parseRawDiff", () => {
-  it("splits raw records (any path) from the patch after them", () => {
-    const raw = ":100644 100755 aaa bbb M\0a b.txt\0:000000 100644 000 ccc A\0new\nline.txt\0:100644 000000 ddd 000 D\0日本.md\0"
-    expect(parseRawDiff(`${raw}\0diff --git a/a b.txt b/a b.txt\n+x\n`)).toEqual({
-      changes: [
-        { path: "a b.txt", status: "M", oldMode: "100644", newMode: "100755" },
-        { path: "new\nline.txt", status: "A", oldMode: "000000", newMode: "100644" },
-        { path: "日本.md", status: "D", oldMode: "100644", newMode: "000000" },
-      ],
-      rest: "diff --git a/a b.txt b/a b.txt\n+x\n",
-    })
-    expect(parseRawDiff(raw).rest).toBe("")
-    expect(parseRawDiff("")).toEqual({ changes: [], rest: "" })
-    expect(() => parseRawDiff(":100644 100644 aaa bbb M\0cut")).toThrow(/without its path/)
+describe("the checkout pool in a mission (fake SDK, real git)", () => {
+  const SETUP = "echo run >> setup-runs.txt && echo $ORCHESTRATOR_SLOT >> slots-seen.txt"
+
+  it("runs setup once per slot across rounds and attempts; a slot's next task sees nothing of the last one's files", async () => {
+    const dir = gitRepo({ ".gitignore": "setup-runs.txt\nslots-seen.txt\ndist/\n", "a.txt": "a\n" })
+    const seen: Record<string, string[]> = {}
+    const run = await runScripted(
+      dir,
+      {
+        planner: planner(plan([task("T1"), task("T2"), task("T3", { dependsOn: ["T1", "T2"] }), task("T4", { dependsOn: ["T3"] })])),
+        worker: (t) => {
+          seen[t.call.task] = ["setup-runs.txt", "t1.txt", "t2.txt", "dist"].filter((f) => existsSync(path.join(t.directory, f)))
+          // Ignored build output: never committed, and gone before the slot's next task.
+          writeFiles(t.directory, { [`dist/${t.call.task}.js`]: "built\n" })
+          defaultWorker(t)
+        },
+      },
+      { concurrency: 2, checkout: { setup: SETUP, dependencies: [], timeoutSec: 30 } },
+    )
+    expect(run.state.status).toBe("sealed")
+    const events = readFileSync(path.join(dir, ".opencode/orchestrator", run.state.id, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const setups = events.filter((e) => e.type === "checkout_setup")
+    // Two slots and the integration checkout: one setup each, though four tasks ran in three rounds.
+    expect(setups.map((e) => e.checkout).sort()).toEqual(["integration", "slot-0", "slot-1"])
+    expect(setups.every((e) => e.exitCode === 0)).toBe(true)
+    expect(run.state.round).toBe(3)
+    // T3 and T4 reuse a slot: they see the merged work of earlier tasks, the bootstrap, and no leftovers of the slot's last attempt.
+    expect(seen.T3).toEqual(["setup-runs.txt", "t1.txt", "t2.txt"])
+    expect(seen.T4).toEqual(["setup-runs.txt", "t1.txt", "t2.txt"])
+  })
+
+  it("a failing setup ends the mission with its output before any worker runs", async () => {
+    const dir = gitRepo({ "a.txt": "a\n" })
+    const run = await runScripted(dir, { planner: planner(plan([task("T1")])) }, { checkout: { setup: "echo 'npm ERR! missing script: codegen' >&2; exit 3", dependencies: [], timeoutSec: 30 } })
+    expect(run.state.status).toBe("failed")
+    expect(run.state.reason).toContain("The checkout setup command `echo 'npm ERR! missing script: codegen' >&2; exit 3` exited 3")
+    expect(run.state.reason).toContain("npm ERR! missing script: codegen")
+    expect(run.fake.of("worker")).toHaveLength(0)
+  })
+
+  it("a hanging setup is stopped at checkout.timeoutSec and ends the mission with what it printed", async () => {
+    const dir = gitRepo({ "a.txt": "a\n" })
+    const started = Date.now()
+    const run = await runScripted(dir, { planner: planner(plan([task("T1")])) }, { checkout: { setup: "echo preparing; sleep 600", dependencies: [], timeoutSec: 2 } })
+    expect(run.state.status).toBe("failed")
+    expect(run.state.reason).toMatch(/did not finish within 2 s/)
+    expect(run.state.reason).toContain("preparing")
+    expect(Date.now() - started).toBeLessThan(60_000)
+    expect(run.fake.of("worker")).toHaveLength(0)
   })
 })
