@@ -1,13 +1,9 @@
 import type { Hooks, Plugin, PluginModule } from "@opencode-ai/plugin"
 import { registerAgents } from "./agents.js"
 import { loadConfig, reportConfigError } from "./config.js"
-import type { CodeAnalysis } from "./mission/context.js"
 import { compactionContext } from "./mission/live.js"
 import { noteMessageUsage } from "./mission/live-file.js"
-import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
-import type { ServerSettings } from "./native/language-servers.js"
-import { typeErrors } from "./native/type-check.js"
-import { closeWarmServers } from "./native/warm-servers.js"
+import { nativeAnalysis } from "./native/code-analysis.js"
 import { fileGuard } from "./opencode/file-guard.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
@@ -17,20 +13,6 @@ import { codeTools } from "./tools/code-tools.js"
 import { shellTool } from "./tools/shell.js"
 import { warnIfUnsupported } from "./opencode-version.js"
 import { isMissionCheckout } from "./workspace/worktrees.js"
-
-/** The native addon as the engine sees it, with the configured language servers. */
-function nativeAnalysis(servers: ServerSettings): CodeAnalysis {
-  return {
-    status() {
-      const status = nativeStatus()
-      return status.available ? { available: true } : { available: false, reason: status.reason }
-    },
-    checkSyntax: (root, files) => checkSyntax(root, files),
-    repoMap: (root, options) => repoMap(root, options),
-    typeErrors: (root, files, timeoutMs, serverRoot) => typeErrors(root, files, timeoutMs, servers, serverRoot),
-    closeServers: (under) => closeWarmServers(under),
-  }
-}
 
 /**
  * One per process, not per plugin instance: OpenCode makes an instance (and

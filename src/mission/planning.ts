@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs"
 import path from "node:path"
 import { bullets, fill } from "../templates.js"
-import { childTurn, type Mission } from "./context.js"
+import { childTurn } from "./child-turn.js"
+import type { Mission } from "./context.js"
 import { type PlanSpec, validatePlan } from "./plan.js"
 
 export type PlanOutcome = { plan: PlanSpec } | { error: string }

@@ -1,5 +1,6 @@
-import { PlanSpec } from "../mission/plan.js"
-import { VerdictSpec } from "../mission/verdict.js"
+import type { PlanSpec } from "../mission/plan.js"
+import type { HandoffSlots } from "../mission/ports.js"
+import type { VerdictSpec } from "../mission/verdict.js"
 
 interface Slot<T> {
   /** Returns problems to send back to the model; empty means accepted. */
@@ -14,7 +15,7 @@ interface Slot<T> {
  * Also remembers every session that belongs to a running mission, and the
  * directory it works in.
  */
-export class Handoffs {
+export class Handoffs implements HandoffSlots {
   private readonly plans = new Map<string, Slot<PlanSpec>>()
   private readonly verdicts = new Map<string, Slot<VerdictSpec>>()
   private readonly missionSessions = new Map<string, string>()

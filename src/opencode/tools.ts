@@ -1,6 +1,6 @@
 import { type PluginInput, tool } from "@opencode-ai/plugin"
 import type { OptionsResult } from "../config.js"
-import type { CodeAnalysis } from "../mission/context.js"
+import type { CodeAnalysis } from "../mission/ports.js"
 import { cancelMission, missionStatus } from "../mission/control.js"
 import { resumeMission, runMission } from "../mission/engine.js"
 import { describeIssues, PlanSpec } from "../mission/plan.js"
@@ -9,7 +9,7 @@ import { bullets, readMarkdown } from "../templates.js"
 import type { Handoffs } from "./handoff.js"
 import { openCodeProgress } from "./progress.js"
 import { showReport } from "./report-part.js"
-import type { SessionGate } from "./sessions.js"
+import type { SessionGate } from "../mission/ports.js"
 import { parseTaskArguments, type TaskRequest } from "./task-command.js"
 
 const describe = (name: string) => readMarkdown(`prompts/tools/${name}.md`).body
