@@ -1,8 +1,9 @@
 import type { Hooks, Plugin, PluginModule } from "@opencode-ai/plugin"
 import { registerAgents } from "./agents.js"
 import { loadConfig, reportConfigError } from "./config.js"
-import { compactionContext } from "./mission/live.js"
+import { compactionContext } from "./mission/compaction.js"
 import { noteMessageUsage } from "./mission/live-file.js"
+import { inMission } from "./mission/registry.js"
 import { nativeAnalysis } from "./native/code-analysis.js"
 import { fileGuard } from "./opencode/file-guard.js"
 import { Handoffs } from "./opencode/handoff.js"
@@ -17,7 +18,8 @@ import { isMissionCheckout } from "./workspace/worktrees.js"
 /**
  * One per process, not per plugin instance: OpenCode makes an instance (and
  * calls `server` again) for every directory a child session works in, and a
- * worker's or reviewer's `submit_*` call must reach the engine that waits for it.
+ * worker's or reviewer's `submit_*` call must reach the engine that waits for it
+ * (the missions themselves are in the per-process registry, src/mission/registry.ts).
  */
 const handoffs = new Handoffs()
 
@@ -46,7 +48,7 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
     },
     // A mission's child never waits for a human: whatever would still ask is denied.
     async "permission.ask"(input, output) {
-      if (output.status !== "ask" || !handoffs.inMission(input.sessionID)) return
+      if (output.status !== "ask" || !inMission(input.sessionID)) return
       output.status = "deny"
       client.app
         .log({ body: { service: "orchestrator", level: "warn", message: `denied "${input.type}" for mission session ${input.sessionID}: ${input.title}` } })
@@ -64,10 +66,9 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)
     },
     // OpenCode's file tools write only inside a mission session's checkout.
-    "tool.execute.before": fileGuard(handoffs),
+    "tool.execute.before": fileGuard(),
     // A child whose plan or verdict was accepted is stopped before OpenCode asks the model once more.
     "chat.params": endTurnOnHandoff(
-      handoffs,
       (id, directory) => sessions.abort(id, directory),
       (id, directory) => sessions.dropAbortedTail(id, directory),
     ),

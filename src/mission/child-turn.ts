@@ -1,9 +1,9 @@
 import type { AgentId } from "../agents.js"
 import { exceededBudget, providerTrouble } from "./budget.js"
 import type { Mission } from "./context.js"
-import { register } from "./live.js"
 import { touchLive } from "./live-file.js"
 import type { ChildTurn } from "./ports.js"
+import { joinChild, leaveChild } from "./registry.js"
 import { addUsage, emptyUsage, type Usage } from "./state.js"
 
 /**
@@ -33,9 +33,7 @@ export async function childTurn(
   const directory = input.directory ?? m.state.directory
   const sessionID =
     input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))
-  handoffs.join(sessionID, directory)
-  register(sessionID, m.state)
-  m.state.liveSessions.push(sessionID)
+  joinChild(m.state.id, sessionID, directory)
   touchLive(m)
   input.before?.(sessionID)
   try {
@@ -73,8 +71,7 @@ export async function childTurn(
       text = `Your previous turn was interrupted by a provider error (${turn.error}). Continue the same work from where it stopped.`
     }
   } finally {
-    handoffs.leave(sessionID)
-    m.state.liveSessions = m.state.liveSessions.filter((s) => s !== sessionID)
+    leaveChild(m.state.id, sessionID)
   }
 }
 

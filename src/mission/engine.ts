@@ -16,7 +16,6 @@ import type { Mission } from "./context.js"
 import { commit } from "./persist.js"
 import type { EngineDeps } from "./ports.js"
 import { Aimd } from "./concurrency.js"
-import { register } from "./live.js"
 import { touchLive } from "./live-file.js"
 import { acquireLock } from "./lock.js"
 import type { PlanSpec } from "./plan.js"
@@ -24,6 +23,7 @@ import { obtainPlan, planRequest } from "./planning.js"
 import { renderReport } from "./report.js"
 import { indent, review, reviewFeedback, voided } from "./review.js"
 import { clip, runRound } from "./round.js"
+import { cancelRunning, closeMission, closeServersOf, isRunning, openMission } from "./registry.js"
 import { readyTasks } from "./schedule.js"
 import { emptyUsage, type FinalStatus, isFinal, type MissionState, newMissionId, requeueRunning, STATE_VERSION } from "./state.js"
 import { listMissions, MissionStore } from "./store.js"
@@ -46,16 +46,6 @@ export interface ResumeInput {
 export interface MissionResult {
   state: MissionState
   report: string
-}
-
-/** Missions running in this process, for `/task --cancel` and to refuse a second resume. */
-const running = new Map<string, { cancel: () => void }>()
-
-/** Asks a mission running in this process to cancel; false when it does not run here. */
-export function cancelRunning(missionId: string): boolean {
-  const mission = running.get(missionId)
-  mission?.cancel()
-  return mission !== undefined
 }
 
 /** Starts a mission and runs it from plan to one of the five exit states. Never throws for the model's mistakes. */
@@ -104,7 +94,7 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
 export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promise<MissionResult> {
   const id = input.resume === "latest" ? await latestUnfinished(input.directory) : input.resume
   if (!id) throw new Error("There is no unfinished mission in this project to resume. Start one with /task.")
-  if (running.has(id)) throw new Error(`Mission ${id} is already running in this OpenCode process.`)
+  if (isRunning(id)) throw new Error(`Mission ${id} is already running in this OpenCode process.`)
   const store = new MissionStore(input.directory, id)
   const state = await store.load()
   if (isFinal(state.status)) throw new Error(`Mission ${id} already ended (${state.status}); start a new one with /task.`)
@@ -202,8 +192,11 @@ async function execute(
       internal.abort()
     },
   }
-  running.set(state.id, { cancel: () => internal.abort() })
-  register(state.commanderSession, state)
+  openMission(state, {
+    handoffs: deps.handoffs,
+    cancel: () => internal.abort(),
+    closeServers: async () => deps.analysis.closeServers?.(workspace.checkoutRoot),
+  })
   // The work orders' token counter loads (about 0.3 s of one core) while the planner thinks, not when the first round starts.
   void tokenizer().catch(() => undefined)
   const cancelWatch = setInterval(() => {
@@ -219,11 +212,11 @@ async function execute(
     }
   } finally {
     clearInterval(cancelWatch)
-    running.delete(state.id)
     if (!isDone(state)) {
       if (m.stopped) await finish(m, m.stopped.status, m.stopped.reason)
       else if (m.signal.aborted) await finish(m, "cancelled", "The mission was cancelled.")
     }
+    closeMission(state.id)
     await rm(path.join(store.dir, CANCEL_REQUEST), { force: true })
     await workspace.dispose()
   }
@@ -373,7 +366,7 @@ async function finish(m: Mission, status: FinalStatus, reason: string): Promise<
   if (reason) m.state.reason = reason
   m.state.endedAt = new Date().toISOString()
   requeueRunning(m.state)
-  await m.deps.analysis.closeServers?.(m.workspace.checkoutRoot)
+  await closeServersOf(m.state.id)
   await commit(m, "mission_ended", { status, reason })
   const done = m.state.tasks.filter((t) => t.status === "passed").length
   m.deps.progress.title(`mission ${status} · ${done}/${m.state.tasks.length} tasks`)

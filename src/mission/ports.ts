@@ -80,9 +80,6 @@ export interface HandoffSlots {
   takeVerdict(sessionID: string): { value?: VerdictSpec; errors: string[] }
   /** True from the moment the session's plan or verdict is accepted until the engine takes it: its turn has nothing left to do. */
   handedOff(sessionID: string): boolean
-  /** Records that a session belongs to a running mission, and the directory it works in. */
-  join(sessionID: string, directory: string): void
-  leave(sessionID: string): void
 }
 
 /** The native addon's part in a mission: the syntax gate and the planner's repo map. */

@@ -3,8 +3,9 @@ import plugin from "../../src/index.js"
 import { Options, parseOptions } from "../../src/config.js"
 import { Aimd, isProviderPushback, type LimitChange, memoryProbe } from "../../src/mission/concurrency.js"
 import { runMission } from "../../src/mission/engine.js"
-import { compactionContext, register } from "../../src/mission/live.js"
+import { compactionContext } from "../../src/mission/compaction.js"
 import type { Progress } from "../../src/mission/ports.js"
+import { joinChild, openMission } from "../../src/mission/registry.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import { type Call, defaultWorker, FakeSessions, noAnalysis, planner, runScripted, type Script } from "./fake-sdk.js"
 import { gitRepo, missionState, plan, task, taskState, tempDir } from "./helpers.js"
@@ -222,7 +223,8 @@ describe("experimental.session.compacting", () => {
 
   it("is registered by the plugin and pushes into output.context only for mission sessions", async () => {
     const state = missionState({ id: "m-hook", plan: { summary: "Do the thing." }, tasks: [taskState(task("T9"), "pending")] })
-    register("ses_hook_child", state)
+    openMission(state, { handoffs: new Handoffs(), cancel: () => undefined, closeServers: async () => undefined })
+    joinChild(state.id, "ses_hook_child", state.directory)
     const client = { app: { log: async () => undefined }, tui: { showToast: async () => undefined } }
     const hooks = await plugin.server({ client, directory: tempDir() } as never, {})
     const compacting = hooks["experimental.session.compacting"]!

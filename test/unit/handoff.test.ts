@@ -2,11 +2,12 @@ import type { PluginInput, ToolContext } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
 import { parseOptions } from "../../src/config.js"
 import { type PlanSpec, validatePlan } from "../../src/mission/plan.js"
+import { closeMission, inMission, joinChild, openMission } from "../../src/mission/registry.js"
 import { verdictProblems } from "../../src/mission/verdict.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import { handoffTools } from "../../src/opencode/tools.js"
 import { FakeSessions, noAnalysis, PASS, type Script } from "./fake-sdk.js"
-import { gitRepo, plan, task } from "./helpers.js"
+import { gitRepo, missionState, plan, task } from "./helpers.js"
 
 const client = {
   tui: { showToast: async () => ({}) },
@@ -139,15 +140,6 @@ describe("opencode/handoff.ts + tools.ts", () => {
       handoffs.takeVerdict("ses_r")
       expect([handoffs.handedOff("ses_p"), handoffs.handedOff("ses_r")]).toEqual([false, false])
     })
-
-    it("knows the directory of each mission session until it leaves", () => {
-      const handoffs = new Handoffs()
-      handoffs.join("ses_r", "/worktrees/T1-a1")
-      expect(handoffs.directoryOf("ses_r")).toBe("/worktrees/T1-a1")
-      expect(handoffs.directoryOf("ses_user")).toBeUndefined()
-      handoffs.leave("ses_r")
-      expect(handoffs.directoryOf("ses_r")).toBeUndefined()
-    })
   })
 
   describe("orchestrate", () => {
@@ -166,9 +158,12 @@ describe("opencode/handoff.ts + tools.ts", () => {
 
     it("refuses a session that is already in a mission", async () => {
       const { tools, handoffs, sessions } = setup()
-      handoffs.join("ses_child", "/tmp")
+      const running = missionState({ id: "m-running" })
+      openMission(running, { handoffs, cancel: () => undefined, closeServers: async () => undefined })
+      joinChild(running.id, "ses_child", "/tmp")
       await expect(tools.orchestrate.execute({ mission: "Do it." }, ctx("ses_child"))).rejects.toThrow(/a mission cannot start another/)
       expect(sessions.created).toEqual([])
+      closeMission(running.id)
     })
 
     it("refuses to run with invalid plugin options and says which", async () => {
@@ -180,9 +175,9 @@ describe("opencode/handoff.ts + tools.ts", () => {
       let nested: unknown
       let commanderInMission = false
       const toolsRef: { current?: ReturnType<typeof handoffTools> } = {}
-      const { tools, handoffs, commandArguments, sessions } = setup({}, {
+      const { tools, commandArguments, sessions } = setup({}, {
         planner: async (t) => {
-          commanderInMission = t.handoffs.inMission("ses_c")
+          commanderInMission = inMission("ses_c")
           nested = await toolsRef.current!.orchestrate.execute({ mission: "nested" }, ctx(t.call.sessionID)).catch((e: Error) => e)
           t.submitPlan(plan([], { questions: ["Which port?"] }))
         },
@@ -203,7 +198,7 @@ describe("opencode/handoff.ts + tools.ts", () => {
       expect(commanderInMission).toBe(true)
       expect(nested).toBeInstanceOf(Error)
       expect(String(nested)).toMatch(/cannot start another/)
-      expect(handoffs.inMission("ses_c")).toBe(false)
+      expect(inMission("ses_c")).toBe(false)
       expect(context.titles.at(-1)).toMatch(/^mission needs_user/)
     })
   })
