@@ -4,7 +4,8 @@ import type { Mission } from "./context.js"
 import { touchLive } from "./live-file.js"
 import type { ChildTurn } from "./ports.js"
 import { joinChild, leaveChild } from "./registry.js"
-import { addUsage, emptyUsage, type Usage } from "./state.js"
+import { emptyUsage, type Usage } from "./state.js"
+import { bookUsage } from "./transitions.js"
 
 /**
  * Creates a child session (or reuses `sessionID`), runs one prompt in it and
@@ -94,7 +95,7 @@ function book(m: Mission, sessionID: string, total: Usage): void {
       }
     : { ...total, sessions: 1 }
   m.booked.set(sessionID, total)
-  addUsage(m.state.usage, delta)
+  bookUsage(m, delta)
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

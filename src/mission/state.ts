@@ -144,11 +144,6 @@ export function addUsage(total: Usage, more: Usage): void {
   total.sessions += more.sessions
 }
 
-/** Tasks that were running when the mission stopped or crashed wait to run again (afresh). */
-export function requeueRunning(state: MissionState): void {
-  for (const task of state.tasks) if (task.status === "running") task.status = "pending"
-}
-
 export function isFinal(status: MissionStatus): status is FinalStatus {
   return FinalStatus.safeParse(status).success
 }
