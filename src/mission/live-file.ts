@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from "node:fs/promises"
 import path from "node:path"
 import type { Mission } from "./context.js"
+import type { MessageUsage } from "./ports.js"
 import { liveChildren } from "./registry.js"
 import { addUsage, emptyUsage, isFinal, type MissionStatus, type TaskState, type Usage } from "./state.js"
 
@@ -117,13 +118,7 @@ export function liveWritten(m: Mission): Promise<void> {
 }
 
 /** From OpenCode's `message.updated` events (any plugin instance): usage of a mission child's turn before it is booked. */
-export function noteMessageUsage(info: {
-  id: string
-  sessionID: string
-  role: string
-  cost?: number
-  tokens?: { input: number; output: number; reasoning: number; cache: { read: number; write: number } }
-}): void {
+export function noteMessageUsage(info: MessageUsage): void {
   if (info.role !== "assistant" || !info.tokens) return
   for (const t of trackers.values()) {
     if (!liveChildren(t.m.state.id).includes(info.sessionID)) continue

@@ -7,8 +7,8 @@ import type { VerdictSpec } from "./verdict.js"
 
 /**
  * The engine's ports: what it needs from the outside world, declared here and
- * implemented in `src/opencode/` (sessions, progress, handoff slots) and
- * `src/native/` (code analysis). Tests pass fakes.
+ * implemented in `src/opencode/` (sessions, progress, handoff slots, message
+ * usage from OpenCode's events) and `src/native/` (code analysis). Tests pass fakes.
  */
 export interface EngineDeps {
   sessions: SessionGate
@@ -80,6 +80,15 @@ export interface HandoffSlots {
   takeVerdict(sessionID: string): { value?: VerdictSpec; errors: string[] }
   /** True from the moment the session's plan or verdict is accepted until the engine takes it: its turn has nothing left to do. */
   handedOff(sessionID: string): boolean
+}
+
+/** Usage as OpenCode reports it in a `message.updated` event, before the turn ends: fed to the TUI's board (live-file.ts). */
+export interface MessageUsage {
+  id: string
+  sessionID: string
+  role: string
+  cost?: number
+  tokens?: { input: number; output: number; reasoning: number; cache: { read: number; write: number } }
 }
 
 /** The native addon's part in a mission: the syntax gate and the planner's repo map. */
