@@ -1,13 +1,10 @@
 import type { Hooks, Plugin, PluginModule } from "@opencode-ai/plugin"
 import { registerAgents } from "./agents.js"
 import { loadConfig, reportConfigError } from "./config.js"
-import type { CodeAnalysis } from "./mission/context.js"
-import { compactionContext } from "./mission/live.js"
+import { compactionContext } from "./mission/compaction.js"
 import { noteMessageUsage } from "./mission/live-file.js"
-import { checkSyntax, nativeStatus, repoMap } from "./native/index.js"
-import type { ServerSettings } from "./native/language-servers.js"
-import { typeErrors } from "./native/type-check.js"
-import { closeWarmServers } from "./native/warm-servers.js"
+import { inMission } from "./mission/registry.js"
+import { nativeAnalysis } from "./native/code-analysis.js"
 import { fileGuard } from "./opencode/file-guard.js"
 import { Handoffs } from "./opencode/handoff.js"
 import { openCodeSessions } from "./opencode/sessions.js"
@@ -18,24 +15,11 @@ import { shellTool } from "./tools/shell.js"
 import { warnIfUnsupported } from "./opencode-version.js"
 import { isMissionCheckout } from "./workspace/worktrees.js"
 
-/** The native addon as the engine sees it, with the configured language servers. */
-function nativeAnalysis(servers: ServerSettings): CodeAnalysis {
-  return {
-    status() {
-      const status = nativeStatus()
-      return status.available ? { available: true } : { available: false, reason: status.reason }
-    },
-    checkSyntax: (root, files) => checkSyntax(root, files),
-    repoMap: (root, options) => repoMap(root, options),
-    typeErrors: (root, files, timeoutMs, serverRoot) => typeErrors(root, files, timeoutMs, servers, serverRoot),
-    closeServers: (under) => closeWarmServers(under),
-  }
-}
-
 /**
  * One per process, not per plugin instance: OpenCode makes an instance (and
  * calls `server` again) for every directory a child session works in, and a
- * worker's or reviewer's `submit_*` call must reach the engine that waits for it.
+ * worker's or reviewer's `submit_*` call must reach the engine that waits for it
+ * (the missions themselves are in the per-process registry, src/mission/registry.ts).
  */
 const handoffs = new Handoffs()
 
@@ -64,7 +48,7 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
     },
     // A mission's child never waits for a human: whatever would still ask is denied.
     async "permission.ask"(input, output) {
-      if (output.status !== "ask" || !handoffs.inMission(input.sessionID)) return
+      if (output.status !== "ask" || !inMission(input.sessionID)) return
       output.status = "deny"
       client.app
         .log({ body: { service: "orchestrator", level: "warn", message: `denied "${input.type}" for mission session ${input.sessionID}: ${input.title}` } })
@@ -82,10 +66,9 @@ const server: Plugin = async ({ client, directory }, rawOptions): Promise<Hooks>
       if (input.command === "task") commandArguments.set(input.sessionID, input.arguments)
     },
     // OpenCode's file tools write only inside a mission session's checkout.
-    "tool.execute.before": fileGuard(handoffs),
+    "tool.execute.before": fileGuard(),
     // A child whose plan or verdict was accepted is stopped before OpenCode asks the model once more.
     "chat.params": endTurnOnHandoff(
-      handoffs,
       (id, directory) => sessions.abort(id, directory),
       (id, directory) => sessions.dropAbortedTail(id, directory),
     ),

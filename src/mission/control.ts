@@ -3,11 +3,13 @@ import { writeFile } from "node:fs/promises"
 import path from "node:path"
 import { repoRoot } from "../workspace/git.js"
 import { WorktreeWorkspace } from "../workspace/worktrees.js"
-import { CANCEL_REQUEST, cancelRunning, latestUnfinished } from "./engine.js"
+import { CANCEL_REQUEST, latestUnfinished } from "./engine.js"
 import { lockIsLive, readLock } from "./lock.js"
+import { cancelRunning } from "./registry.js"
 import { renderReport } from "./report.js"
-import { isFinal, requeueRunning } from "./state.js"
+import { isFinal } from "./state.js"
 import { listMissions, MissionStore } from "./store.js"
+import { cancelInterrupted } from "./transitions.js"
 
 /** `/task --status [id]`: the mission's table as it stands, without starting anything. */
 export async function missionStatus(directory: string, id?: string): Promise<string> {
@@ -42,12 +44,7 @@ export async function cancelMission(directory: string, id?: string): Promise<str
     await writeFile(path.join(store.dir, CANCEL_REQUEST), new Date().toISOString())
     return `Mission ${target} runs in another OpenCode process (pid ${lock.pid}); it was asked to cancel and will stop within seconds.`
   }
-  state.status = "cancelled"
-  state.reason = "Cancelled with /task --cancel after it had been interrupted."
-  state.endedAt = new Date().toISOString()
-  requeueRunning(state)
-  await store.event("mission_ended", { status: "cancelled", reason: state.reason })
-  await store.save(state)
+  await cancelInterrupted(state, store, "Cancelled with /task --cancel after it had been interrupted.")
   const root = await repoRoot(directory)
   if (root && state.isolation.mode === "worktree" && existsSync(path.join(root, ".git"))) {
     const workspace = await WorktreeWorkspace.reopen(directory, root, target).catch(() => undefined)

@@ -12,19 +12,34 @@ import { type CheckoutSettings, CheckoutSetupError, unfinishedOperation, Worktre
 import { tokenizer } from "./brief.js"
 import { exceededBudget } from "./budget.js"
 import { runCheck, runInCheckout } from "./checks.js"
-import { commit, type EngineDeps, type Mission } from "./context.js"
+import type { Mission } from "./context.js"
+import type { EngineDeps } from "./ports.js"
 import { Aimd } from "./concurrency.js"
-import { register } from "./live.js"
 import { touchLive } from "./live-file.js"
 import { acquireLock } from "./lock.js"
-import type { PlanSpec } from "./plan.js"
 import { obtainPlan, planRequest } from "./planning.js"
 import { renderReport } from "./report.js"
 import { indent, review, reviewFeedback, voided } from "./review.js"
 import { clip, runRound } from "./round.js"
+import { cancelRunning, closeMission, closeServersOf, isRunning, openMission } from "./registry.js"
 import { readyTasks } from "./schedule.js"
-import { emptyUsage, type FinalStatus, isFinal, type MissionState, newMissionId, requeueRunning, STATE_VERSION } from "./state.js"
+import { type CheckedEvidence, emptyUsage, type FinalStatus, isFinal, type MissionState, newMissionId, STATE_VERSION } from "./state.js"
 import { listMissions, MissionStore } from "./store.js"
+import {
+  acceptPlan,
+  askUser,
+  end,
+  nextRound,
+  prepareResume,
+  recordDependencyChanges,
+  recordMasterReview,
+  recordMissionVerify,
+  recordSeal,
+  recordStart,
+  runTasks,
+  startMasterReview,
+  startReplan,
+} from "./transitions.js"
 
 export interface MissionInput {
   mission: string
@@ -44,16 +59,6 @@ export interface ResumeInput {
 export interface MissionResult {
   state: MissionState
   report: string
-}
-
-/** Missions running in this process, for `/task --cancel` and to refuse a second resume. */
-const running = new Map<string, { cancel: () => void }>()
-
-/** Asks a mission running in this process to cancel; false when it does not run here. */
-export function cancelRunning(missionId: string): boolean {
-  const mission = running.get(missionId)
-  mission?.cancel()
-  return mission !== undefined
 }
 
 /** Starts a mission and runs it from plan to one of the five exit states. Never throws for the model's mistakes. */
@@ -102,7 +107,7 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
 export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promise<MissionResult> {
   const id = input.resume === "latest" ? await latestUnfinished(input.directory) : input.resume
   if (!id) throw new Error("There is no unfinished mission in this project to resume. Start one with /task.")
-  if (running.has(id)) throw new Error(`Mission ${id} is already running in this OpenCode process.`)
+  if (isRunning(id)) throw new Error(`Mission ${id} is already running in this OpenCode process.`)
   const store = new MissionStore(input.directory, id)
   const state = await store.load()
   if (isFinal(state.status)) throw new Error(`Mission ${id} already ended (${state.status}); start a new one with /task.`)
@@ -112,9 +117,7 @@ export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promi
   try {
     for (const session of state.liveSessions) await deps.sessions.abort(session, state.directory)
     const orphans = state.liveSessions
-    state.liveSessions = []
-    requeueRunning(state)
-    state.commanderSession = input.commanderSession
+    prepareResume(state, input.commanderSession)
     const workspace: Workspace =
       root && state.isolation.mode === "worktree"
         ? await WorktreeWorkspace.reopen(input.directory, root, id, checkoutSettings(deps, store, state.refused, input.signal))
@@ -182,7 +185,7 @@ async function execute(
   store: MissionStore,
   workspace: Workspace,
   external: AbortSignal,
-  event: string,
+  event: "mission_started" | "mission_resumed",
 ): Promise<MissionResult> {
   const internal = new AbortController()
   const m: Mission = {
@@ -201,14 +204,17 @@ async function execute(
       internal.abort()
     },
   }
-  running.set(state.id, { cancel: () => internal.abort() })
-  register(state.commanderSession, state)
+  openMission(state, {
+    handoffs: deps.handoffs,
+    cancel: () => internal.abort(),
+    closeServers: async () => deps.analysis.closeServers?.(workspace.checkoutRoot),
+  })
   // The work orders' token counter loads (about 0.3 s of one core) while the planner thinks, not when the first round starts.
   void tokenizer().catch(() => undefined)
   const cancelWatch = setInterval(() => {
     if (existsSync(path.join(store.dir, CANCEL_REQUEST))) internal.abort()
   }, 1_000)
-  await commit(m, event, { mission: state.mission })
+  await recordStart(m, event)
   try {
     await drive(m)
   } catch (error) {
@@ -218,11 +224,11 @@ async function execute(
     }
   } finally {
     clearInterval(cancelWatch)
-    running.delete(state.id)
     if (!isDone(state)) {
       if (m.stopped) await finish(m, m.stopped.status, m.stopped.reason)
       else if (m.signal.aborted) await finish(m, "cancelled", "The mission was cancelled.")
     }
+    closeMission(state.id)
     await rm(path.join(store.dir, CANCEL_REQUEST), { force: true })
     await workspace.dispose()
   }
@@ -244,16 +250,14 @@ async function drive(m: Mission): Promise<void> {
     if (m.signal.aborted) return
     if ("error" in planned) return finish(m, "failed", `No plan: ${planned.error}.`)
     if (planned.plan.tasks.length === 0) {
-      m.state.questions = planned.plan.questions ?? []
-      m.state.plan = { summary: planned.plan.summary, decisions: planned.plan.decisions }
+      askUser(m, planned.plan)
       return finish(m, "needs_user", "The planner stopped to ask before doing anything.")
     }
-    adoptPlan(m, planned.plan)
-    await commit(m, "plan_accepted", { tasks: planned.plan.tasks.map((t) => t.id) })
+    await acceptPlan(m, planned.plan, "plan_accepted")
   }
 
   for (;;) {
-    m.state.status = "running"
+    runTasks(m)
     while (m.state.tasks.some((t) => t.status !== "passed")) {
       if (m.signal.aborted) return
       const failed = m.state.tasks.filter((t) => t.status === "failed")
@@ -274,7 +278,7 @@ async function drive(m: Mission): Promise<void> {
       if (ready.length === 0) return finish(m, "failed", "No task can run: their dependencies cannot be met.")
       // One checkout per slot: a round takes at most `concurrency` tasks (one without isolation).
       const round = ready.slice(0, m.workspace.parallelSafe ? options.concurrency : 1)
-      m.state.round += 1
+      nextRound(m)
       phase(m, "running")
       await runRound(m, round, (running, limit) => phase(m, "running", running, limit))
     }
@@ -288,13 +292,6 @@ async function drive(m: Mission): Promise<void> {
   }
 }
 
-function adoptPlan(m: Mission, plan: PlanSpec): void {
-  const { tasks, ...rest } = plan
-  if (!m.state.plan) m.state.plan = rest
-  else m.state.plan.verify = [...(m.state.plan.verify ?? []), ...(rest.verify ?? [])]
-  for (const spec of tasks) m.state.tasks.push({ spec, status: "pending", attempts: [] })
-}
-
 /**
  * Mission-level verify commands on the integrated tree (after any install its
  * manifests need), then a reviewer judges the whole result against the
@@ -302,9 +299,9 @@ function adoptPlan(m: Mission, plan: PlanSpec): void {
  */
 async function masterReview(m: Mission): Promise<"pass" | string> {
   const directory = m.workspace.integrationDir
-  m.state.status = "master_review"
+  startMasterReview(m)
   phase(m, "master review")
-  m.state.missionVerify = []
+  const verified: CheckedEvidence[] = []
   const failures: string[] = []
   const { tree, dependencies } = await m.workspace.integrationCheck()
   if (dependencies.install && dependencies.install.exitCode !== 0) {
@@ -312,10 +309,10 @@ async function masterReview(m: Mission): Promise<"pass" | string> {
   }
   for (const command of m.state.plan?.verify ?? []) {
     const result = await runCheck(m, command, directory, tree)
-    m.state.missionVerify.push({ command, exitCode: result.exitCode, output: result.output })
+    verified.push({ command, exitCode: result.exitCode, output: result.output })
     if (result.exitCode !== 0) failures.push(`\`${command}\` exited ${result.exitCode}:\n${result.output.trim()}`)
   }
-  await commit(m, "mission_verify", { failures: failures.length })
+  await recordMissionVerify(m, verified, failures.length)
   if (failures.length) return `The mission's verify commands failed:\n\n${failures.join("\n\n")}`
   const request = fill("master-review", {
     mission: m.state.mission,
@@ -327,19 +324,17 @@ async function masterReview(m: Mission): Promise<"pass" | string> {
   let outcome = await review(m, "mission · reviewer · final review", request, directory, tree)
   const changed = await m.workspace.resetIntegration()
   if (changed.length && outcome.kind !== "no_verdict") outcome = voided(outcome.sessionID, changed)
-  if (outcome.kind === "no_verdict") {
-    m.state.masterReview = { verdict: "fail", summary: `no verdict: ${outcome.reason}`, evidence: [] }
-  } else {
-    const passed = outcome.kind === "pass"
-    m.state.masterReview = { verdict: passed ? "pass" : "fail", summary: outcome.verdict.summary, evidence: outcome.evidence }
-  }
-  await commit(m, "master_review", { verdict: m.state.masterReview.verdict })
+  await recordMasterReview(
+    m,
+    outcome.kind === "no_verdict"
+      ? { verdict: "fail", summary: `no verdict: ${outcome.reason}`, evidence: [] }
+      : { verdict: outcome.kind === "pass" ? "pass" : "fail", summary: outcome.verdict.summary, evidence: outcome.evidence },
+  )
   return outcome.kind === "pass" ? "pass" : reviewFeedback(outcome)
 }
 
 async function replan(m: Mission, findings: string) {
-  m.state.replans += 1
-  m.state.status = "planning"
+  startReplan(m)
   phase(m, "re-planning")
   const request = fill("replan-request", {
     findings,
@@ -348,16 +343,14 @@ async function replan(m: Mission, findings: string) {
   const planned = await obtainPlan(m, request, `planner · re-plan · ${oneLine(m.state.mission)}`)
   if ("error" in planned) return planned
   if (planned.plan.tasks.length === 0) return { error: "the re-plan added no tasks" }
-  adoptPlan(m, planned.plan)
-  await commit(m, "replan_accepted", { tasks: planned.plan.tasks.map((t) => t.id) })
+  await acceptPlan(m, planned.plan, "replan_accepted")
   return planned
 }
 
 async function seal(m: Mission): Promise<void> {
-  const changed = await m.workspace.changedDependencies()
-  if (changed.length) m.state.dependencyChanges = changed
+  recordDependencyChanges(m, await m.workspace.changedDependencies())
   const result = await m.workspace.seal(m.deps.options.result)
-  m.state.result = result
+  recordSeal(m, result)
   const warning = result.conflicts.length
     ? `Sealed with a warning: you changed some of the same lines during the mission; these files have conflict markers (binary ones were left as you had them): ${result.conflicts.join(", ")}.`
     : ""
@@ -365,15 +358,11 @@ async function seal(m: Mission): Promise<void> {
 }
 
 async function finish(m: Mission, status: FinalStatus, reason: string): Promise<void> {
-  m.state.status = status
   if (status !== "sealed" && status !== "needs_user" && m.state.tasks.some((t) => t.status === "passed")) {
     reason = [reason, `${capitalize(m.workspace.keptResult())}.`].filter(Boolean).join("\n\n")
   }
-  if (reason) m.state.reason = reason
-  m.state.endedAt = new Date().toISOString()
-  requeueRunning(m.state)
-  await m.deps.analysis.closeServers?.(m.workspace.checkoutRoot)
-  await commit(m, "mission_ended", { status, reason })
+  await closeServersOf(m.state.id)
+  await end(m, status, reason)
   const done = m.state.tasks.filter((t) => t.status === "passed").length
   m.deps.progress.title(`mission ${status} · ${done}/${m.state.tasks.length} tasks`)
   m.deps.progress.toast(`Mission ${status}`, status === "sealed" ? "success" : status === "needs_user" ? "warning" : "error")

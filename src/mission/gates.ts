@@ -4,6 +4,7 @@ import type { Mission } from "./context.js"
 import { runCheck } from "./checks.js"
 import { indent } from "./review.js"
 import type { AttemptOutcome, CheckedEvidence } from "./state.js"
+import { note } from "./transitions.js"
 
 export type GateResult =
   | { ok: true; evidence: CheckedEvidence[] }
@@ -71,7 +72,7 @@ async function typeGate(m: Mission, directory: string, files: readonly string[])
   const serverRoot = commonDirectory(directory, m.workspace.integrationDir)
   const after = await analysis.typeErrors(directory, present, timeoutMs, serverRoot)
   for (const why of after.skipped) noteTypeGateSkipped(m, why)
-  for (const server of after.servers ?? []) if (!m.state.notes.includes(`type-check gate: ${server}`)) m.state.notes.push(`type-check gate: ${server}`)
+  for (const server of after.servers ?? []) note(m, `type-check gate: ${server}`)
   if (after.errors.length === 0) return undefined
   const base = m.workspace.integrationDir
   const existed = present.filter((f) => existsSync(path.join(base, f)))
@@ -114,8 +115,7 @@ function typeGateRuns(m: Mission): boolean {
 }
 
 function noteTypeGateSkipped(m: Mission, why: string): void {
-  const line = `type-check gate skipped: ${why}`
-  if (!m.state.notes.includes(line)) m.state.notes.push(line)
+  note(m, `type-check gate skipped: ${why}`)
 }
 
 /** `file` if it exists under `root`, else the first file with its extension in its directory or the nearest one above. */
@@ -145,8 +145,7 @@ async function syntaxGate(m: Mission, directory: string, files: readonly string[
   const { analysis } = m.deps
   const status = analysis.status()
   if (!status.available) {
-    const note = `syntax gate skipped: ${status.reason}`
-    if (!m.state.notes.includes(note)) m.state.notes.push(note)
+    note(m, `syntax gate skipped: ${status.reason}`)
     return undefined
   }
   const report = await analysis.checkSyntax(directory, [...files])

@@ -1,6 +1,8 @@
 import { mkdir, rename, writeFile } from "node:fs/promises"
 import path from "node:path"
 import type { Mission } from "./context.js"
+import type { MessageUsage } from "./ports.js"
+import { liveChildren } from "./registry.js"
 import { addUsage, emptyUsage, isFinal, type MissionStatus, type TaskState, type Usage } from "./state.js"
 
 /**
@@ -116,16 +118,10 @@ export function liveWritten(m: Mission): Promise<void> {
 }
 
 /** From OpenCode's `message.updated` events (any plugin instance): usage of a mission child's turn before it is booked. */
-export function noteMessageUsage(info: {
-  id: string
-  sessionID: string
-  role: string
-  cost?: number
-  tokens?: { input: number; output: number; reasoning: number; cache: { read: number; write: number } }
-}): void {
+export function noteMessageUsage(info: MessageUsage): void {
   if (info.role !== "assistant" || !info.tokens) return
   for (const t of trackers.values()) {
-    if (!t.m.state.liveSessions.includes(info.sessionID)) continue
+    if (!liveChildren(t.m.state.id).includes(info.sessionID)) continue
     let messages = t.messages.get(info.sessionID)
     if (!messages) t.messages.set(info.sessionID, (messages = new Map()))
     messages.set(info.id, {
@@ -146,7 +142,7 @@ export function noteMessageUsage(info: {
 export function liveView(m: Mission, t: Pick<Tracker, "phase" | "running" | "limit" | "steps" | "messages"> = trackerOf(m)): LiveMission {
   const { state } = m
   const final = isFinal(state.status)
-  const sessions = new Set([...m.booked.keys(), ...state.liveSessions, ...state.tasks.flatMap((task) => task.attempts.flatMap((a) => a.sessions))])
+  const sessions = new Set([...m.booked.keys(), ...liveChildren(state.id), ...state.tasks.flatMap((task) => task.attempts.flatMap((a) => a.sessions))])
   return {
     version: LIVE_VERSION,
     id: state.id,
@@ -176,7 +172,7 @@ function liveTask(task: TaskState, maxAttempts: number, round: number, step: { s
 /** Booked usage, plus what in-flight children reported beyond what was booked for them. */
 function usageSoFar(m: Mission, messages: Map<string, Map<string, Usage>>): Usage {
   const total = { ...m.state.usage }
-  for (const session of m.state.liveSessions) {
+  for (const session of liveChildren(m.state.id)) {
     const seen = messages.get(session)
     if (!seen) continue
     const sum = emptyUsage()

@@ -1,33 +1,13 @@
-import { z } from "zod"
-import type { Attempt, MissionState, TaskState } from "./state.js"
+import type { Attempt, CoreMemory, MemoryEntry, MemoryKind, MissionState, TaskState } from "./state.js"
 
 /**
  * The mission's core memory: what a worker may need to know beyond its own
  * task. Pinned entries (the mission text, the plan's summary and decisions)
  * never fade; everything else starts at a kind's weight and decays by DECAY
  * per round, so last round's findings outrank those of five rounds ago.
- * Lives in the mission state, so it survives a restart.
+ * Lives in the mission state (its schema is in state.ts), so it survives a restart.
  */
-export const MemoryKind = z.enum(["mission", "plan", "decision", "outcome", "finding", "lesson"])
-export type MemoryKind = z.infer<typeof MemoryKind>
-
-export const MemoryEntry = z.object({
-  /** Stable key: re-recording the same thing refreshes it instead of adding a copy. */
-  id: z.string(),
-  kind: MemoryKind,
-  text: z.string(),
-  pinned: z.boolean(),
-  /** Weight as of `round`; see `effectiveWeight`. */
-  weight: z.number(),
-  round: z.number().int(),
-  /** The task it came from, if any. */
-  task: z.string().optional(),
-  files: z.array(z.string()),
-})
-export type MemoryEntry = z.infer<typeof MemoryEntry>
-
-export const CoreMemory = z.object({ entries: z.array(MemoryEntry) })
-export type CoreMemory = z.infer<typeof CoreMemory>
+export type { CoreMemory, MemoryEntry, MemoryKind } from "./state.js"
 
 /** Per-round decay of an unpinned entry's weight. */
 export const DECAY = 0.6

@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs"
 import path from "node:path"
 import { bullets, fill } from "../templates.js"
-import { childTurn, type Mission } from "./context.js"
+import { childTurn } from "./child-turn.js"
+import type { Mission } from "./context.js"
 import { type PlanSpec, validatePlan } from "./plan.js"
+import { note } from "./transitions.js"
 
 export type PlanOutcome = { plan: PlanSpec } | { error: string }
 
@@ -53,7 +55,7 @@ async function repoMapSection(m: Mission): Promise<string> {
   const status = m.deps.analysis.status()
   if (budgetTokens === 0) return ""
   if (!status.available) {
-    m.state.notes.push(`planner got no repo map: ${status.reason}`)
+    note(m, `planner got no repo map: ${status.reason}`)
     return ""
   }
   const focus = mentionedFiles(m.state.mission, m.state.directory)
@@ -61,7 +63,7 @@ async function repoMapSection(m: Mission): Promise<string> {
     const map = await m.deps.analysis.repoMap(m.state.directory, { budgetTokens, focus })
     return map.trim() ? `\n# Repository map\n\n${map.trim()}\n` : ""
   } catch (error) {
-    m.state.notes.push(`planner got no repo map: ${(error as Error).message}`)
+    note(m, `planner got no repo map: ${(error as Error).message}`)
     return ""
   }
 }

@@ -1,6 +1,7 @@
 import { bullets, fill } from "../templates.js"
 import { runCheck } from "./checks.js"
-import { childTurn, type Mission } from "./context.js"
+import { childTurn } from "./child-turn.js"
+import type { Mission } from "./context.js"
 import type { CheckedEvidence } from "./state.js"
 import { recheckEvidence, type VerdictSpec, verdictProblems } from "./verdict.js"
 

@@ -1,14 +1,14 @@
 import { bullets, fill } from "../templates.js"
 import type { RoundTask, TaskCheckout } from "../workspace/workspace.js"
 import { buildBrief, capTokens, type Tokenizer, tokenizer } from "./brief.js"
-import { childTurn, commit, commitAll, type Mission } from "./context.js"
+import { childTurn } from "./child-turn.js"
+import type { Mission } from "./context.js"
 import { taskStep } from "./live-file.js"
 import { prewarmTypeGate, runGates } from "./gates.js"
-import { memoryOf, rememberAttempt, rememberPlan } from "./memory.js"
+import { memoryOf } from "./memory.js"
 import { indent, review, reviewFeedback, voided } from "./review.js"
-import type { Attempt, AttemptOutcome, CheckedEvidence, TaskState } from "./state.js"
-
-type Result = Omit<Attempt, "attempt" | "round">
+import type { AttemptOutcome, CheckedEvidence, TaskState } from "./state.js"
+import { type AttemptResult, recordAttempts, requeue, startRound } from "./transitions.js"
 
 /**
  * One fork-join round: every given task's worker runs in its own checkout (at
@@ -28,12 +28,10 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
   const checkouts = await m.workspace.begin(roundTasks)
   const first = checkouts.values().next().value
   if (first) prewarmTypeGate(m, first.directory, tasks.flatMap((t) => t.spec.files))
-  for (const task of tasks) task.status = "running"
-  await commit(m, "round_started", { round: m.state.round, tasks: tasks.map((t) => t.spec.id) })
+  await startRound(m, tasks)
 
   const { aimd } = m
   aimd.startRound()
-  rememberPlan(m.state)
   const tok = await tokenizer()
   let running = 0
   aimd.onChange((limit) => onChange(running, limit))
@@ -57,11 +55,11 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
     ),
   )
   if (m.signal.aborted) {
-    for (const task of tasks) task.status = "pending"
+    requeue(tasks)
     return
   }
 
-  const results = new Map<TaskState, Result>()
+  const results = new Map<TaskState, AttemptResult>()
   const reviewLimit = aimd.limiter()
   await Promise.all(
     tasks.map(async (task, i) => {
@@ -103,7 +101,7 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
     }),
   )
   if (m.signal.aborted) {
-    for (const task of tasks) task.status = "pending"
+    requeue(tasks)
     return
   }
   aimd.endRound()
@@ -121,29 +119,20 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
       `Redo the task on the current files; this was your previous change:\n\n\`\`\`diff\n${clip(conflict.diff)}\n\`\`\``
   }
   // The round's attempts are recorded together: one event each, one state save.
-  const finished = tasks.flatMap((task) => {
-    const result = results.get(task)
-    if (result) return [finishAttempt(m, task, result)]
-    task.status = "pending"
-    return []
-  })
-  if (finished.length) await commitAll(m, finished)
+  requeue(tasks.filter((task) => !results.has(task)))
+  await recordAttempts(
+    m,
+    tasks.flatMap((task) => {
+      const result = results.get(task)
+      return result ? [[task, result] as const] : []
+    }),
+  )
 }
 
 function checkout(checkouts: Map<string, TaskCheckout>, task: TaskState): TaskCheckout {
   const place = checkouts.get(task.spec.id)
   if (!place) throw new Error(`no checkout for task ${task.spec.id}`)
   return place
-}
-
-/** Records the attempt in the state and the memory; returns its event. */
-function finishAttempt(m: Mission, task: TaskState, result: Result): [string, Record<string, unknown>] {
-  const attempt: Attempt = { attempt: task.attempts.length + 1, round: m.state.round, ...result }
-  task.attempts.push(attempt)
-  if (result.outcome === "passed") task.status = "passed"
-  else task.status = task.attempts.length >= m.deps.options.maxAttempts ? "failed" : "pending"
-  rememberAttempt(m.state, task, attempt)
-  return ["attempt_finished", { task: task.spec.id, attempt: attempt.attempt, outcome: result.outcome, status: task.status }]
 }
 
 /** Longest previous-attempt feedback a work order carries (verbatim up to here, then cut with a marker). */

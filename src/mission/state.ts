@@ -1,6 +1,27 @@
 import { z } from "zod"
-import { CoreMemory } from "./memory.js"
 import { PlanSpec, TaskSpec } from "./plan.js"
+
+/** An entry of the mission's core memory (see memory.ts for how entries are weighed, decay and are forgotten). */
+export const MemoryKind = z.enum(["mission", "plan", "decision", "outcome", "finding", "lesson"])
+export type MemoryKind = z.infer<typeof MemoryKind>
+
+export const MemoryEntry = z.object({
+  /** Stable key: re-recording the same thing refreshes it instead of adding a copy. */
+  id: z.string(),
+  kind: MemoryKind,
+  text: z.string(),
+  pinned: z.boolean(),
+  /** Weight as of `round`; see `effectiveWeight`. */
+  weight: z.number(),
+  round: z.number().int(),
+  /** The task it came from, if any. */
+  task: z.string().optional(),
+  files: z.array(z.string()),
+})
+export type MemoryEntry = z.infer<typeof MemoryEntry>
+
+export const CoreMemory = z.object({ entries: z.array(MemoryEntry) })
+export type CoreMemory = z.infer<typeof CoreMemory>
 
 /** The exit states every mission ends in; nothing else is final. */
 export const FinalStatus = z.enum(["sealed", "failed", "cancelled", "budget_exhausted", "needs_user"])
@@ -121,11 +142,6 @@ export function addUsage(total: Usage, more: Usage): void {
   total.cacheWriteTokens += more.cacheWriteTokens
   total.cost += more.cost
   total.sessions += more.sessions
-}
-
-/** Tasks that were running when the mission stopped or crashed wait to run again (afresh). */
-export function requeueRunning(state: MissionState): void {
-  for (const task of state.tasks) if (task.status === "running") task.status = "pending"
 }
 
 export function isFinal(status: MissionStatus): status is FinalStatus {

@@ -1,5 +1,5 @@
 import path from "node:path"
-import type { TypeCheck } from "../mission/context.js"
+import type { TypeCheck } from "../mission/ports.js"
 import { describeSource, type LanguageServer, type ServerSettings, serverFor } from "./language-servers.js"
 import { idleMs, warmDiagnostics } from "./warm-servers.js"
 

@@ -2,7 +2,7 @@ import { realpathSync } from "node:fs"
 import path from "node:path"
 import { isWithin } from "../paths.js"
 import { checkoutAt } from "../workspace/checkout-registry.js"
-import type { Handoffs } from "./handoff.js"
+import { missionSession } from "../mission/registry.js"
 
 /** OpenCode's tools that write files, and where each names its targets. */
 const WRITERS: Record<string, (args: Record<string, unknown>) => string[]> = {
@@ -20,10 +20,10 @@ const WRITERS: Record<string, (args: Record<string, unknown>) => string[]> = {
  * checkout's `.git` link is refused before the tool runs, with an error the
  * model reads as the tool's result.
  */
-export function fileGuard(handoffs: Handoffs) {
+export function fileGuard() {
   return async (input: { tool: string; sessionID: string }, output: { args: unknown }): Promise<void> => {
     const targets = WRITERS[input.tool]
-    const directory = handoffs.directoryOf(input.sessionID)
+    const directory = missionSession(input.sessionID)?.directory
     if (!targets || !directory) return
     const checkout = checkoutAt(directory)
     const root = checkout?.writable ? checkout.root : undefined

@@ -1,5 +1,6 @@
-import { PlanSpec } from "../mission/plan.js"
-import { VerdictSpec } from "../mission/verdict.js"
+import type { PlanSpec } from "../mission/plan.js"
+import type { HandoffSlots } from "../mission/ports.js"
+import type { VerdictSpec } from "../mission/verdict.js"
 
 interface Slot<T> {
   /** Returns problems to send back to the model; empty means accepted. */
@@ -9,15 +10,13 @@ interface Slot<T> {
 }
 
 /**
- * Where handoff tool calls meet the engine: the engine opens a slot for a
- * child session, the child's `submit_*` call fills it, the engine takes it.
- * Also remembers every session that belongs to a running mission, and the
- * directory it works in.
+ * The `HandoffSlots` port: where handoff tool calls meet the engine. The
+ * engine opens a slot for a child session, the child's `submit_*` call fills
+ * it, the engine takes it.
  */
-export class Handoffs {
+export class Handoffs implements HandoffSlots {
   private readonly plans = new Map<string, Slot<PlanSpec>>()
   private readonly verdicts = new Map<string, Slot<VerdictSpec>>()
-  private readonly missionSessions = new Map<string, string>()
 
   expectPlan(sessionID: string, check: Slot<PlanSpec>["check"]): void {
     this.plans.set(sessionID, { check, lastErrors: [] })
@@ -47,23 +46,6 @@ export class Handoffs {
   /** True from the moment the session's plan or verdict is accepted until the engine takes it: its turn has nothing left to do. */
   handedOff(sessionID: string): boolean {
     return this.plans.get(sessionID)?.value !== undefined || this.verdicts.get(sessionID)?.value !== undefined
-  }
-
-  join(sessionID: string, directory: string): void {
-    this.missionSessions.set(sessionID, directory)
-  }
-
-  leave(sessionID: string): void {
-    this.missionSessions.delete(sessionID)
-  }
-
-  inMission(sessionID: string): boolean {
-    return this.missionSessions.has(sessionID)
-  }
-
-  /** The directory a mission session works in (undefined outside a mission). */
-  directoryOf(sessionID: string): string | undefined {
-    return this.missionSessions.get(sessionID)
   }
 }
 

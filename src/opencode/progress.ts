@@ -1,15 +1,9 @@
 import type { PluginInput, ToolContext } from "@opencode-ai/plugin"
+import type { Progress } from "../mission/ports.js"
 
 type Client = PluginInput["client"]
-type Level = "debug" | "info" | "warn" | "error"
 
-/** What the engine tells the user while it runs: the tool's live title, toasts and log lines. */
-export interface Progress {
-  title(text: string): void
-  toast(message: string, variant?: "info" | "success" | "warning" | "error"): void
-  log(level: Level, message: string, extra?: Record<string, unknown>): void
-}
-
+/** The `Progress` port: the orchestrate tool's title, OpenCode's toasts and log. */
 export function openCodeProgress(client: Client, ctx: Pick<ToolContext, "metadata">): Progress {
   return {
     title(text) {

@@ -1,50 +1,15 @@
 import type { PluginInput } from "@opencode-ai/plugin"
 import type { SessionStatus } from "@opencode-ai/sdk"
-import type { AgentId } from "../agents.js"
-import { emptyUsage, type Usage } from "../mission/state.js"
+import type { ChildTurn, SessionGate } from "../mission/ports.js"
+import { emptyUsage } from "../mission/state.js"
 
 type Client = PluginInput["client"]
-
-export interface ChildTurn {
-  sessionID: string
-  /** The child's last assistant text. */
-  text: string
-  /** Set when the turn ended in a provider error, a timeout or an abort. */
-  error?: string
-  usage: Usage
-}
-
-/** The one gate to OpenCode's session API for a mission's child sessions. */
-export interface SessionGate {
-  create(input: { parentID: string; title: string; directory: string }): Promise<string>
-  prompt(
-    sessionID: string,
-    input: {
-      agent: AgentId
-      text: string
-      directory: string
-      timeoutMs: number
-      signal: AbortSignal
-      /** Called when OpenCode reports that it is retrying the child's model request (rate limit, overload). */
-      onRetry?: (message: string) => void
-    },
-  ): Promise<ChildTurn>
-  /** Aborts a child and waits (bounded) until OpenCode reports it idle. */
-  abort(sessionID: string, directory: string): Promise<void>
-  /** Has OpenCode start its instance for `directory` (seconds of start-up) before a child needs it; never fails. */
-  warm?(directory: string): Promise<void>
-  /**
-   * Once the child is idle (waited for, bounded), deletes the empty messages an
-   * abort left at the end of its transcript (error MessageAbortedError, no text
-   * or tool part): what OpenCode's TUI draws as "interrupted". True when one went.
-   */
-  dropAbortedTail(sessionID: string, directory: string): Promise<boolean>
-}
 
 const POLL_MS = 1_000
 /** How long a child may sit idle with its prompt call unresolved before we stop waiting (as OpenCode's task tool does). */
 const IDLE_GRACE_MS = 3_000
 
+/** The `SessionGate` port over OpenCode's client. */
 export function openCodeSessions(client: Client): SessionGate {
   const abort = async (sessionID: string, directory: string) => {
     await client.session.abort({ path: { id: sessionID }, query: { directory } }).catch(() => undefined)

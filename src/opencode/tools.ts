@@ -1,15 +1,16 @@
 import { type PluginInput, tool } from "@opencode-ai/plugin"
 import type { OptionsResult } from "../config.js"
-import type { CodeAnalysis } from "../mission/context.js"
+import type { CodeAnalysis } from "../mission/ports.js"
 import { cancelMission, missionStatus } from "../mission/control.js"
 import { resumeMission, runMission } from "../mission/engine.js"
 import { describeIssues, PlanSpec } from "../mission/plan.js"
+import { inMission } from "../mission/registry.js"
 import { VerdictSpec } from "../mission/verdict.js"
 import { bullets, readMarkdown } from "../templates.js"
-import type { Handoffs } from "./handoff.js"
+import type { HandoffSlots } from "../mission/ports.js"
 import { openCodeProgress } from "./progress.js"
 import { showReport } from "./report-part.js"
-import type { SessionGate } from "./sessions.js"
+import type { SessionGate } from "../mission/ports.js"
 import { parseTaskArguments, type TaskRequest } from "./task-command.js"
 
 const describe = (name: string) => readMarkdown(`prompts/tools/${name}.md`).body
@@ -17,7 +18,7 @@ const describe = (name: string) => readMarkdown(`prompts/tools/${name}.md`).body
 export interface ToolDeps {
   client: PluginInput["client"]
   sessions: SessionGate
-  handoffs: Handoffs
+  handoffs: HandoffSlots
   config: OptionsResult
   analysis: CodeAnalysis
   /** Raw `/task` arguments by commander session, captured before the model sees them. */
@@ -45,7 +46,7 @@ export function handoffTools(deps: ToolDeps) {
         resume: tool.schema.string().optional().describe('Continue an interrupted mission: its id, or "latest"'),
       },
       async execute(args, ctx) {
-        if (handoffs.inMission(ctx.sessionID)) {
+        if (inMission(ctx.sessionID)) {
           throw new Error("This session belongs to a running mission (or is running one); a mission cannot start another.")
         }
         if (!deps.config.ok) throw new Error(deps.config.error)
@@ -73,17 +74,12 @@ export function handoffTools(deps: ToolDeps) {
           analysis: deps.analysis,
         }
         const common = { directory: ctx.directory, commanderSession: ctx.sessionID, signal: ctx.abort }
-        handoffs.join(ctx.sessionID, ctx.directory)
-        try {
-          const result =
-            request.kind === "resume"
-              ? await resumeMission({ ...common, resume: request.id }, engine)
-              : await runMission({ ...common, mission: request.mission }, engine)
-          const { output, shown } = await present(result.report)
-          return { title: `mission ${result.state.status}`, output, metadata: { missionId: result.state.id, status: result.state.status, reportShown: shown } }
-        } finally {
-          handoffs.leave(ctx.sessionID)
-        }
+        const result =
+          request.kind === "resume"
+            ? await resumeMission({ ...common, resume: request.id }, engine)
+            : await runMission({ ...common, mission: request.mission }, engine)
+        const { output, shown } = await present(result.report)
+        return { title: `mission ${result.state.status}`, output, metadata: { missionId: result.state.id, status: result.state.status, reportShown: shown } }
       },
     }),
 

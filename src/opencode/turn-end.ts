@@ -1,4 +1,4 @@
-import type { Handoffs } from "./handoff.js"
+import { missionSession } from "../mission/registry.js"
 
 /** How long the hook waits for OpenCode to confirm the abort; past it the request goes out as it would have without us. */
 export const END_TURN_WAIT_MS = 5_000
@@ -15,10 +15,11 @@ type Tidy = (sessionID: string, directory: string) => Promise<unknown>
  * step with the accepted `submit_*` call stays completed, and the prompt call
  * the engine waits on resolves. Sessions outside a mission are never touched.
  */
-export function endTurnOnHandoff(handoffs: Handoffs, abort: Abort, tidy: Tidy = async () => undefined) {
+export function endTurnOnHandoff(abort: Abort, tidy: Tidy = async () => undefined) {
   return async (input: { sessionID: string }): Promise<void> => {
-    const directory = handoffs.directoryOf(input.sessionID)
-    if (directory === undefined || !handoffs.handedOff(input.sessionID)) return
+    const session = missionSession(input.sessionID)
+    if (!session?.handoffs.handedOff(input.sessionID)) return
+    const { directory } = session
     await within(END_TURN_WAIT_MS, abort(input.sessionID, directory).catch(() => undefined))
     // Once the run has unwound, the empty aborted message goes: the transcript ends on the accepted call, as a finished turn.
     void tidy(input.sessionID, directory).catch(() => undefined)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { compactionContext } from "../../src/mission/live.js"
+import { compactionContext } from "../../src/mission/compaction.js"
 import { defaultWorker, planner, runScripted } from "../support/fake-sdk.js"
 import { gitRepo, plan, task } from "../support/helpers.js"
 

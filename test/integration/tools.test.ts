@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import { inMission } from "../../src/mission/registry.js"
 import type { handoffTools } from "../../src/opencode/tools.js"
 import { ctx, setup } from "../support/handoff-tools.js"
 import { gitRepo, plan } from "../support/helpers.js"
@@ -8,9 +9,9 @@ describe("opencode/tools.ts orchestrate on a real repository (fake SDK)", () => 
     let nested: unknown
     let commanderInMission = false
     const toolsRef: { current?: ReturnType<typeof handoffTools> } = {}
-    const { tools, handoffs, commandArguments, sessions } = setup({}, {
+    const { tools, commandArguments, sessions } = setup({}, {
       planner: async (t) => {
-        commanderInMission = t.handoffs.inMission("ses_c")
+        commanderInMission = inMission("ses_c")
         nested = await toolsRef.current!.orchestrate.execute({ mission: "nested" }, ctx(t.call.sessionID)).catch((e: Error) => e)
         t.submitPlan(plan([], { questions: ["Which port?"] }))
       },
@@ -31,7 +32,7 @@ describe("opencode/tools.ts orchestrate on a real repository (fake SDK)", () => 
     expect(commanderInMission).toBe(true)
     expect(nested).toBeInstanceOf(Error)
     expect(String(nested)).toMatch(/cannot start another/)
-    expect(handoffs.inMission("ses_c")).toBe(false)
+    expect(inMission("ses_c")).toBe(false)
     expect(context.titles.at(-1)).toMatch(/^mission needs_user/)
   })
 })

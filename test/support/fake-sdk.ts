@@ -4,13 +4,11 @@ import path from "node:path"
 import type { AgentId } from "../../src/agents.js"
 import { Options } from "../../src/config.js"
 import { type MissionResult, runMission } from "../../src/mission/engine.js"
-import type { CodeAnalysis } from "../../src/mission/context.js"
 import type { PlanSpec } from "../../src/mission/plan.js"
+import type { ChildTurn, CodeAnalysis, Progress, SessionGate } from "../../src/mission/ports.js"
 import { emptyUsage } from "../../src/mission/state.js"
 import type { VerdictSpec } from "../../src/mission/verdict.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
-import type { Progress } from "../../src/opencode/progress.js"
-import type { ChildTurn, SessionGate } from "../../src/opencode/sessions.js"
 
 export interface Call {
   seq: number

@@ -28,14 +28,5 @@ describe("opencode/handoff.ts", () => {
       handoffs.takeVerdict("ses_r")
       expect([handoffs.handedOff("ses_p"), handoffs.handedOff("ses_r")]).toEqual([false, false])
     })
-
-    it("knows the directory of each mission session until it leaves", () => {
-      const handoffs = new Handoffs()
-      handoffs.join("ses_r", "/worktrees/T1-a1")
-      expect(handoffs.directoryOf("ses_r")).toBe("/worktrees/T1-a1")
-      expect(handoffs.directoryOf("ses_user")).toBeUndefined()
-      handoffs.leave("ses_r")
-      expect(handoffs.directoryOf("ses_r")).toBeUndefined()
-    })
   })
 })

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest"
 import plugin from "../../src/index.js"
-import { register } from "../../src/mission/live.js"
+import { joinChild, openMission } from "../../src/mission/registry.js"
+import { Handoffs } from "../../src/opencode/handoff.js"
 import { missionState, task, taskState, tempDir } from "../support/helpers.js"
 
 describe("experimental.session.compacting", () => {
   it("is registered by the plugin and pushes into output.context only for mission sessions", async () => {
     const state = missionState({ id: "m-hook", plan: { summary: "Do the thing." }, tasks: [taskState(task("T9"), "pending")] })
-    register("ses_hook_child", state)
+    openMission(state, { handoffs: new Handoffs(), cancel: () => undefined, closeServers: async () => undefined })
+    joinChild(state.id, "ses_hook_child", state.directory)
     const client = { app: { log: async () => undefined }, tui: { showToast: async () => undefined } }
     const hooks = await plugin.server({ client, directory: tempDir() } as never, {})
     const compacting = hooks["experimental.session.compacting"]!

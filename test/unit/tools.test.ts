@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest"
 import type { PlanSpec } from "../../src/mission/plan.js"
 import { verdictProblems } from "../../src/mission/verdict.js"
+import { closeMission, joinChild, openMission } from "../../src/mission/registry.js"
 import { shownOutput } from "../../src/opencode/tools.js"
 import { PASS } from "../support/fake-sdk.js"
 import { check, ctx, setup } from "../support/handoff-tools.js"
-import { plan, task } from "../support/helpers.js"
+import { missionState, plan, task } from "../support/helpers.js"
 
 describe("opencode/tools.ts", () => {
   describe("submit_plan", () => {
@@ -101,9 +102,12 @@ describe("opencode/tools.ts", () => {
 
     it("refuses a session that is already in a mission", async () => {
       const { tools, handoffs, sessions } = setup()
-      handoffs.join("ses_child", "/tmp")
+      const running = missionState({ id: "m-running" })
+      openMission(running, { handoffs, cancel: () => undefined, closeServers: async () => undefined })
+      joinChild(running.id, "ses_child", "/tmp")
       await expect(tools.orchestrate.execute({ mission: "Do it." }, ctx("ses_child"))).rejects.toThrow(/a mission cannot start another/)
       expect(sessions.created).toEqual([])
+      closeMission(running.id)
     })
 
     it("refuses to run with invalid plugin options and says which", async () => {

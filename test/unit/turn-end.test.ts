@@ -1,19 +1,28 @@
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { type PlanSpec, validatePlan } from "../../src/mission/plan.js"
+import { closeMission, joinChild, openMission } from "../../src/mission/registry.js"
 import { verdictProblems } from "../../src/mission/verdict.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import { END_TURN_WAIT_MS, endTurnOnHandoff } from "../../src/opencode/turn-end.js"
 import { PASS } from "../support/fake-sdk.js"
-import { plan, task } from "../support/helpers.js"
+import { missionState, plan, task } from "../support/helpers.js"
 
 const check = (p: PlanSpec) => validatePlan(p, { maxTasks: 5 })
 
+let open: string | undefined
+let missions = 0
+
+/** One running mission at a time in the registry, with its own handoff slots; `join` adds a child session to it. */
 function setup(abort: (sessionID: string, directory: string) => Promise<void> = async () => undefined) {
+  if (open) closeMission(open)
   const handoffs = new Handoffs()
+  const state = missionState({ id: `m-turn-end-${++missions}` })
+  open = state.id
+  openMission(state, { handoffs, cancel: () => undefined, closeServers: async () => undefined })
+  const join = (sessionID: string, directory: string) => joinChild(state.id, sessionID, directory)
   const aborted: [string, string][] = []
   const tidied: [string, string][] = []
   const hook = endTurnOnHandoff(
-    handoffs,
     (sessionID, directory) => {
       aborted.push([sessionID, directory])
       return abort(sessionID, directory)
@@ -21,15 +30,15 @@ function setup(abort: (sessionID: string, directory: string) => Promise<void> = 
     async (sessionID, directory) => void tidied.push([sessionID, directory]),
   )
   const params = (sessionID: string) => hook({ sessionID })
-  return { handoffs, aborted, tidied, params }
+  return { handoffs, join, aborted, tidied, params }
 }
 
 describe("opencode/turn-end.ts (chat.params)", () => {
   afterEach(() => void vi.useRealTimers())
 
   it("aborts a planner's session, in its directory, before the request after its accepted plan", async () => {
-    const { handoffs, aborted, params } = setup()
-    handoffs.join("ses_p", "/project")
+    const { handoffs, join, aborted, params } = setup()
+    join("ses_p", "/project")
     handoffs.expectPlan("ses_p", check)
     await params("ses_p")
     expect(aborted).toEqual([])
@@ -39,8 +48,8 @@ describe("opencode/turn-end.ts (chat.params)", () => {
   })
 
   it("aborts a reviewer's session in its worktree once its verdict is recorded, then drops the empty aborted message", async () => {
-    const { handoffs, aborted, tidied, params } = setup()
-    handoffs.join("ses_r", "/worktrees/T1-a1")
+    const { handoffs, join, aborted, tidied, params } = setup()
+    join("ses_r", "/worktrees/T1-a1")
     handoffs.expectVerdict("ses_r", verdictProblems)
     handoffs.submitVerdict("ses_r", PASS)
     await params("ses_r")
@@ -49,8 +58,8 @@ describe("opencode/turn-end.ts (chat.params)", () => {
   })
 
   it("lets the model answer a rejected plan, and touches no session outside a mission or once the engine took the value", async () => {
-    const { handoffs, aborted, params } = setup()
-    handoffs.join("ses_p", "/project")
+    const { handoffs, join, aborted, params } = setup()
+    join("ses_p", "/project")
     handoffs.expectPlan("ses_p", check)
     handoffs.submitPlan("ses_p", plan([task("T1", { dependsOn: ["T9"] })]))
     await params("ses_p")
@@ -64,7 +73,7 @@ describe("opencode/turn-end.ts (chat.params)", () => {
   it("gives up waiting after END_TURN_WAIT_MS when the abort never settles, and swallows a failed abort", async () => {
     vi.useFakeTimers()
     const hanging = setup(() => new Promise<void>(() => undefined))
-    hanging.handoffs.join("ses_r", "/w")
+    hanging.join("ses_r", "/w")
     hanging.handoffs.expectVerdict("ses_r", verdictProblems)
     hanging.handoffs.submitVerdict("ses_r", PASS)
     let settled = false
@@ -76,7 +85,7 @@ describe("opencode/turn-end.ts (chat.params)", () => {
     expect(settled).toBe(true)
 
     const failing = setup(() => Promise.reject(new Error("connection refused")))
-    failing.handoffs.join("ses_r", "/w")
+    failing.join("ses_r", "/w")
     failing.handoffs.expectVerdict("ses_r", verdictProblems)
     failing.handoffs.submitVerdict("ses_r", PASS)
     await expect(failing.params("ses_r")).resolves.toBeUndefined()

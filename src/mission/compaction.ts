@@ -1,22 +1,9 @@
+import { missionSession } from "./registry.js"
 import type { MissionState } from "./state.js"
 
-/**
- * Running missions by session id (the commander's and every child's), one
- * registry per process like the handoffs: OpenCode's compaction hook may fire
- * in any plugin instance. Ended missions are dropped as they are met.
- */
-const bySession = new Map<string, MissionState>()
-
-/** Records that a session belongs to a running mission. */
-export function register(sessionID: string, state: MissionState): void {
-  for (const [id, s] of bySession) if (s.endedAt !== undefined) bySession.delete(id)
-  if (sessionID) bySession.set(sessionID, state)
-}
-
-/** The running mission a session belongs to, if any. */
-export function missionOfSession(sessionID: string): MissionState | undefined {
-  const state = bySession.get(sessionID)
-  if (state?.endedAt !== undefined) bySession.delete(sessionID)
+/** The running mission a session belongs to, if it has not ended. */
+function missionOfSession(sessionID: string): MissionState | undefined {
+  const state = missionSession(sessionID)?.state
   return state?.endedAt === undefined ? state : undefined
 }
 
