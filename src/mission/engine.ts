@@ -307,15 +307,16 @@ async function masterReview(m: Mission): Promise<"pass" | string> {
   const failures: string[] = []
   const { tree, dependencies } = await m.workspace.integrationCheck()
   if (dependencies.install && dependencies.install.exitCode !== 0) {
-    failures.push(`Installing the mission's dependencies (\`${dependencies.install.command}\`) exited ${dependencies.install.exitCode}:\n${dependencies.install.output.trim()}`)
+    const { command, exitCode, output } = dependencies.install
+    failures.push(fill("feedback/mission-install-failed", { command, exitCode, output: output.trim() }))
   }
   for (const command of m.state.plan?.verify ?? []) {
     const result = await runCheck(m, command, directory, tree)
     m.state.missionVerify.push({ command, exitCode: result.exitCode, output: result.output })
-    if (result.exitCode !== 0) failures.push(`\`${command}\` exited ${result.exitCode}:\n${result.output.trim()}`)
+    if (result.exitCode !== 0) failures.push(fill("feedback/mission-command-failed", { command, exitCode: result.exitCode, output: result.output.trim() }))
   }
   await commit(m, "mission_verify", { failures: failures.length })
-  if (failures.length) return `The mission's verify commands failed:\n\n${failures.join("\n\n")}`
+  if (failures.length) return fill("feedback/mission-verify-failed", { failures: failures.join("\n\n") })
   const request = fill("master-review", {
     mission: m.state.mission,
     summary: m.state.plan?.summary ?? "",

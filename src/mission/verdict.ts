@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { fill } from "../templates.js"
 import type { CheckedEvidence } from "./state.js"
 
 export const VerdictSpec = z.object({
@@ -28,7 +29,7 @@ export type VerdictSpec = z.infer<typeof VerdictSpec>
 /** Problems with a verdict that zod's shape check cannot see. */
 export function verdictProblems(verdict: VerdictSpec): string[] {
   if (verdict.verdict === "pass" && verdict.evidence.length === 0) {
-    return ["evidence: a pass needs at least one command you ran (e.g. the tests) with its exit code."]
+    return [fill("replies/pass-without-evidence")]
   }
   return []
 }

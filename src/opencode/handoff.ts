@@ -1,3 +1,4 @@
+import { fill } from "../templates.js"
 import { PlanSpec } from "../mission/plan.js"
 import { VerdictSpec } from "../mission/verdict.js"
 
@@ -68,7 +69,7 @@ export class Handoffs {
 }
 
 function submit<T>(slot: Slot<T> | undefined, value: T, kind: string): string[] {
-  if (!slot) return [`No mission is waiting for a ${kind} from this session. Do not call this tool here.`]
+  if (!slot) return [fill("replies/no-handoff-expected", { kind })]
   if (slot.value !== undefined) return [`A ${kind} was already accepted in this session. Stop now.`]
   const problems = slot.check(value)
   slot.lastErrors = problems

@@ -1,7 +1,8 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { type LanguageServer, type ServerSettings, serverFor } from "../native/language-servers.js";
 import { idleMs, warmDiagnostics } from "../native/warm-servers.js";
-import { description, native, plural } from "./shared.js";
+import { toolDescription } from "../templates.js";
+import { native, plural } from "./shared.js";
 
 /** Limit of a server's start, and again of one check: a cold tsserver on a large project is slow. */
 const TIMEOUT_MS = 60_000;
@@ -11,7 +12,7 @@ const SETTLE_MS = 500;
 
 export function codeDiagnosticsTool(servers: ServerSettings = {}): ToolDefinition {
   return tool({
-    description: description("code_diagnostics"),
+    description: toolDescription("code_diagnostics"),
     args: {
       files: tool.schema
         .array(tool.schema.string())

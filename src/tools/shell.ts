@@ -5,14 +5,14 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { runInCheckout } from "../mission/checks.js";
 import { commandPatterns } from "./command-patterns.js";
-import { description } from "./shared.js";
+import { toolDescription } from "../templates.js";
 
 const DEFAULT_TIMEOUT_SEC = 120;
 const MAX_TIMEOUT_SEC = 600;
 
 export function shellTool(): ToolDefinition {
   return tool({
-    description: description("shell"),
+    description: toolDescription("shell"),
     args: {
       command: tool.schema.string().min(1).max(10_000),
       timeout: tool.schema.number().int().min(1).max(MAX_TIMEOUT_SEC).optional().describe(`Seconds (default ${DEFAULT_TIMEOUT_SEC})`),
