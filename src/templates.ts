@@ -46,6 +46,7 @@ export const PROMPT_NAMES = [
   "review-request",
   "master-review",
   "verdict-retry",
+  "provider-retry",
   "feedback/no-change",
   "feedback/syntax-errors",
   "feedback/type-errors",

@@ -6,7 +6,9 @@ import type { AgentId } from "../agents.js"
 import type { SyntaxReport } from "../native/types.js"
 import type { Workspace } from "../workspace/workspace.js"
 import type { CommandResult } from "../workspace/shell.js"
-import { exceededBudget, providerTrouble } from "./budget.js"
+import { fill } from "../templates.js"
+import { exceededBudget } from "./budget.js"
+import { providerTrouble } from "./provider-errors.js"
 import type { Aimd } from "./concurrency.js"
 import { register } from "./live.js"
 import { touchLive } from "./live-file.js"
@@ -140,7 +142,7 @@ export async function childTurn(
       progress.log("warn", "provider error; continuing the child turn", { session: sessionID, error: turn.error, retry: retry + 1, waitMs: wait })
       await m.store.event("provider_retry", { session: sessionID, error: turn.error, retry: retry + 1 })
       await sleep(wait, m.signal)
-      text = `Your previous turn was interrupted by a provider error (${turn.error}). Continue the same work from where it stopped.`
+      text = fill("provider-retry", { error: turn.error ?? "" })
     }
   } finally {
     handoffs.leave(sessionID)
