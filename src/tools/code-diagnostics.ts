@@ -1,5 +1,5 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
-import { type LanguageServer, type ServerSettings, serverFor } from "../native/language-servers.js";
+import { groupByServer, type ServerSettings } from "../native/language-servers.js";
 import { idleMs, warmDiagnostics } from "../native/warm-servers.js";
 import { toolDescription } from "../templates.js";
 import { native, plural } from "./shared.js";
@@ -21,23 +21,12 @@ export function codeDiagnosticsTool(servers: ServerSettings = {}): ToolDefinitio
         .describe("File paths relative to the project directory"),
     },
     async execute(args, ctx) {
-      const groups = new Map<string, { server: LanguageServer; files: string[] }>();
+      const { groups, missing } = groupByServer(ctx.directory, args.files, servers);
       const out: string[] = [];
-      const notes: string[] = [];
-      for (const file of args.files) {
-        const found = serverFor(ctx.directory, file, servers);
-        if ("missing" in found) {
-          notes.push(`${file}: ${found.missing}`);
-          continue;
-        }
-        const key = found.command.join("\0");
-        const group = groups.get(key) ?? { server: found, files: [] };
-        group.files.push(file);
-        groups.set(key, group);
-      }
+      const notes = missing.map((m) => `${m.file}: ${m.why}`);
       let checked = 0;
       let problems = 0;
-      for (const { server, files } of groups.values()) {
+      for (const { server, files } of groups) {
         const report = await native("code_diagnostics", () =>
           warmDiagnostics(ctx.directory, files, { command: server.command, timeoutMs: TIMEOUT_MS, settleMs: SETTLE_MS, idleMs: idleMs(servers) }),
         );
