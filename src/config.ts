@@ -197,11 +197,6 @@ export function loadConfig(input: LoadConfigInput): OptionsResult {
 
 const PLUGIN_OPTIONS = "opencode.json (plugin options)"
 
-/** Validates plugin options alone (no files). */
-export function parseOptions(raw: unknown): OptionsResult {
-  return combine([{ label: PLUGIN_OPTIONS, raw: raw ?? {} }])
-}
-
 /** Validates each source on its own (so errors name it), then merges the valid ones over the defaults. */
 function combine(found: ReadonlyArray<Source | string>): OptionsResult {
   const errors: string[] = []

@@ -111,11 +111,6 @@ export function taskStep(m: Mission, taskId: string, step: Step): void {
   touchLive(m)
 }
 
-/** Waits for the live file's pending writes (tests, and the end of a mission). */
-export function liveWritten(m: Mission): Promise<void> {
-  return trackers.get(m)?.writes ?? Promise.resolve()
-}
-
 /** From OpenCode's `message.updated` events (any plugin instance): usage of a mission child's turn before it is booked. */
 export function noteMessageUsage(info: { id: string; sessionID: string; role: string } & Partial<MessageSpend>): void {
   if (info.role !== "assistant" || !info.tokens) return

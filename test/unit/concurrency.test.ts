@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest"
 import plugin from "../../src/index.js"
-import { Options, parseOptions } from "../../src/config.js"
+import { Options } from "../../src/config.js"
 import { Aimd, type LimitChange, memoryProbe } from "../../src/mission/concurrency.js"
 import { isProviderPushback } from "../../src/mission/provider-errors.js"
 import { runMission } from "../../src/mission/engine.js"
@@ -8,7 +8,7 @@ import { compactionContext, register } from "../../src/mission/live.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import type { Progress } from "../../src/opencode/progress.js"
 import { type Call, defaultWorker, FakeSessions, noAnalysis, planner, runScripted, type Script } from "./fake-sdk.js"
-import { gitRepo, missionState, plan, task, taskState, tempDir } from "./helpers.js"
+import { gitRepo, missionState, plan, pluginOptions, task, taskState, tempDir } from "./helpers.js"
 
 afterEach(() => vi.restoreAllMocks())
 
@@ -190,9 +190,9 @@ describe("AIMD concurrency in a running mission (fake SDK)", () => {
   })
 
   it("config: concurrencyInitial is optional (default: concurrency) and range-checked", () => {
-    expect(parseOptions({}).options.concurrencyInitial).toBeUndefined()
-    expect(parseOptions({ concurrency: 8, concurrencyInitial: 2 }).options).toMatchObject({ concurrency: 8, concurrencyInitial: 2 })
-    const bad = parseOptions({ concurrencyInitial: 0 })
+    expect(pluginOptions({}).options.concurrencyInitial).toBeUndefined()
+    expect(pluginOptions({ concurrency: 8, concurrencyInitial: 2 }).options).toMatchObject({ concurrency: 8, concurrencyInitial: 2 })
+    const bad = pluginOptions({ concurrencyInitial: 0 })
     expect(bad.ok).toBe(false)
     expect(bad.ok ? "" : bad.error).toContain("concurrencyInitial: expected integer from 1 to 32, got 0")
   })

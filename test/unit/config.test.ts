@@ -4,7 +4,8 @@ import path from "node:path"
 import type { Config, PluginInput } from "@opencode-ai/plugin"
 import { afterEach, describe, expect, it } from "vitest"
 import { registerAgents } from "../../src/agents.js"
-import { configJsonSchemaText, loadConfig, Options, parseOptions, reportConfigError } from "../../src/config.js"
+import { configJsonSchemaText, loadConfig, Options, reportConfigError } from "../../src/config.js"
+import { pluginOptions } from "./helpers.js"
 
 const made: string[] = []
 afterEach(() => {
@@ -129,7 +130,7 @@ describe("config.ts loadConfig", () => {
   })
 
   it("names plugin options as the source of their errors", () => {
-    const error = errorOf(parseOptions({ concurrency: 0, verbose: true }))
+    const error = errorOf(pluginOptions({ concurrency: 0, verbose: true }))
     expect(error).toContain("- opencode.json (plugin options): concurrency: expected integer from 1 to 32, got 0")
     expect(error).toContain("- opencode.json (plugin options): verbose: unknown key")
   })
@@ -187,7 +188,7 @@ describe("schema/orchestrator.schema.json", () => {
 describe("per-agent settings in registerAgents", () => {
   type Agents = Record<string, Record<string, unknown>>
   function register(cfg: Record<string, unknown>, options: unknown) {
-    const parsed = parseOptions(options)
+    const parsed = pluginOptions(options)
     expect(parsed.ok, parsed.ok ? "" : parsed.error).toBe(true)
     registerAgents(cfg as Config, { codeTools: [], codeToolsForAllAgents: false, agents: parsed.options.agents })
     return (cfg as { agent: Agents }).agent

@@ -1,12 +1,11 @@
 import type { PluginInput, ToolContext } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
-import { parseOptions } from "../../src/config.js"
 import { type PlanSpec, validatePlan } from "../../src/mission/plan.js"
 import { verdictProblems } from "../../src/mission/verdict.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import { handoffTools } from "../../src/opencode/tools.js"
 import { FakeSessions, noAnalysis, PASS, type Script } from "./fake-sdk.js"
-import { gitRepo, plan, task } from "./helpers.js"
+import { gitRepo, plan, pluginOptions, task } from "./helpers.js"
 
 const client = {
   tui: { showToast: async () => ({}) },
@@ -32,7 +31,7 @@ function setup(options: Record<string, unknown> = {}, script: Script = {}) {
   const handoffs = new Handoffs()
   const sessions = new FakeSessions(handoffs, script)
   const commandArguments = new Map<string, string>()
-  const tools = handoffTools({ client, sessions, handoffs, config: parseOptions(options), analysis: noAnalysis, commandArguments })
+  const tools = handoffTools({ client, sessions, handoffs, config: pluginOptions(options), analysis: noAnalysis, commandArguments })
   return { handoffs, sessions, commandArguments, tools }
 }
 
