@@ -84,6 +84,16 @@ export const PROMPT_NAMES = [
   "replies/mission-empty",
   "replies/mission-too-long",
   "replies/mission-nested",
+  "replies/resume-none",
+  "replies/resume-running",
+  "replies/resume-ended",
+  "replies/sandbox-required",
+  "replies/git-busy",
+  "replies/outside-checkout",
+  "replies/no-writes",
+  "replies/empty-command",
+  "replies/partial-position",
+  "replies/no-symbol",
 ] as const
 export type PromptName = (typeof PROMPT_NAMES)[number]
 

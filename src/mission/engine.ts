@@ -101,11 +101,11 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
  */
 export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promise<MissionResult> {
   const id = input.resume === "latest" ? await latestUnfinished(input.directory) : input.resume
-  if (!id) throw new Error("There is no unfinished mission in this project to resume. Start one with /task.")
-  if (running.has(id)) throw new Error(`Mission ${id} is already running in this OpenCode process.`)
+  if (!id) throw new Error(fill("replies/resume-none"))
+  if (running.has(id)) throw new Error(fill("replies/resume-running", { id }))
   const store = new MissionStore(input.directory, id)
   const state = await store.load()
-  if (isFinal(state.status)) throw new Error(`Mission ${id} already ended (${state.status}); start a new one with /task.`)
+  if (isFinal(state.status)) throw new Error(fill("replies/resume-ended", { id, status: state.status }))
   sandboxNote(deps.options)
   const root = await refuseUnfinishedGitOperation(input.directory)
   const release = await acquireLock(store.dir, id)
@@ -134,7 +134,7 @@ function sandboxNote(options: Options): string | undefined {
   const sandbox = sandboxAvailable()
   if (sandbox.ok) return undefined
   if (options.sandbox.required) {
-    throw new Error(`No mission was started: the configuration requires a sandbox (sandbox.required) and this machine has none — ${sandbox.reason}.`)
+    throw new Error(fill("replies/sandbox-required", { reason: sandbox.reason }))
   }
   return `sandbox off: ${sandbox.reason}; model-written commands ran unconfined`
 }
@@ -162,7 +162,7 @@ async function refuseUnfinishedGitOperation(directory: string): Promise<string |
   const root = await repoRoot(directory)
   if (!root) return undefined
   const busy = await unfinishedOperation(directory)
-  if (busy) throw new Error(`The repository is in the middle of ${busy}. Finish or abort it (git status shows how), then run the mission again.`)
+  if (busy) throw new Error(fill("replies/git-busy", { operation: busy }))
   return root
 }
 

@@ -5,7 +5,7 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { runInCheckout } from "../mission/checks.js";
 import { commandPatterns } from "./command-patterns.js";
-import { toolDescription } from "../templates.js";
+import { fill, toolDescription } from "../templates.js";
 
 const DEFAULT_TIMEOUT_SEC = 120;
 const MAX_TIMEOUT_SEC = 600;
@@ -19,7 +19,7 @@ export function shellTool(): ToolDefinition {
     },
     async execute(args, ctx) {
       const patterns = commandPatterns(args.command);
-      if (patterns.length === 0) throw new Error("shell: the command is empty");
+      if (patterns.length === 0) throw new Error(fill("replies/empty-command"));
       // The agent's `shell` rules (e.g. the planner's read-only commands) decide; a denied command throws.
       await ctx.ask({ permission: "shell", patterns, always: patterns, metadata: { command: args.command } });
       ctx.metadata({ title: args.command });
