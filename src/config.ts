@@ -28,6 +28,24 @@ const LanguageServerSetting = z
   })
   .strict()
 
+/** The language server of each language, and how long an idle one is kept (`languageServers`). */
+const LanguageServerOptions = z
+  .object({
+    typescript: LanguageServerSetting.optional(),
+    python: LanguageServerSetting.optional(),
+    go: LanguageServerSetting.optional(),
+    rust: LanguageServerSetting.optional(),
+    idleSec: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .optional()
+      .describe("Seconds a language server keeps running after its last check, so the next check skips its start (default 300; 0: a fresh server for every check)"),
+  })
+  .strict()
+export type LanguageServerOptions = z.infer<typeof LanguageServerOptions>
+
 /**
  * The configuration: one schema for every source (project file, global file,
  * plugin options) and for the published JSON schema (`npm run schema`).
@@ -62,22 +80,7 @@ export const Options = z
       .strict()
       .default({ enabled: true, timeoutSec: 60 })
       .describe("The gate that type-checks a task's changed files with a real language server (typescript-language-server for TS/JS)"),
-    languageServers: z
-      .object({
-        typescript: LanguageServerSetting.optional(),
-        python: LanguageServerSetting.optional(),
-        go: LanguageServerSetting.optional(),
-        rust: LanguageServerSetting.optional(),
-        idleSec: z
-          .number()
-          .int()
-          .min(0)
-          .max(3600)
-          .optional()
-          .describe("Seconds a language server keeps running after its last check, so the next check skips its start (default 300; 0: a fresh server for every check)"),
-      })
-      .strict()
-      .default({})
+    languageServers: LanguageServerOptions.default({})
       .describe("Language servers for code_diagnostics and the type-check gate; TypeScript/JavaScript defaults to typescript-language-server --stdio"),
     checkout: z
       .object({
@@ -199,11 +202,6 @@ export function loadConfig(input: LoadConfigInput): OptionsResult {
 }
 
 const PLUGIN_OPTIONS = "opencode.json (plugin options)"
-
-/** Validates plugin options alone (no files). */
-export function parseOptions(raw: unknown): OptionsResult {
-  return combine([{ label: PLUGIN_OPTIONS, raw: raw ?? {} }])
-}
 
 /** Validates each source on its own (so errors name it), then merges the valid ones over the defaults. */
 function combine(found: ReadonlyArray<Source | string>): OptionsResult {

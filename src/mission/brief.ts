@@ -1,3 +1,4 @@
+import { fill } from "../templates.js"
 import { type CoreMemory, effectiveWeight, type MemoryEntry, relevance } from "./memory.js"
 import type { TaskState } from "./state.js"
 
@@ -19,8 +20,8 @@ export function tokenizer(): Promise<Tokenizer> {
   return loading
 }
 
-export const CONTEXT_HEADING = "## Context"
-const INTRO = "From the mission so far, most relevant first. The task above is what you do; this is background."
+/** The heading the brief starts with: the first line of prompts/brief-context.md. */
+export const CONTEXT_HEADING = fill("brief-context").split("\n")[0]!
 /** Bound on the scoring floor: entries scoring below it are noise, even with room left. */
 const MIN_SCORE = 0.02
 
@@ -42,7 +43,7 @@ export function buildBrief(
 ): string {
   const entries = (memory?.entries ?? []).filter((e) => !exclude.has(e.id))
   if (budget <= 0 || entries.length === 0) return ""
-  const head = `${CONTEXT_HEADING}\n\n${INTRO}\n`
+  const head = `${fill("brief-context")}\n`
   const avail = budget - tok.count(head) - 2
   if (avail <= 0) return ""
 
@@ -109,7 +110,7 @@ function fitPinned(pinned: MemoryEntry[], budget: number, tok: Tokenizer): strin
   return full.map(({ e, line, cost }) => {
     const room = share.get(e) ?? 0
     if (cost <= room) return line
-    const note = e.kind === "mission" ? ` … (the mission text is cut here to fit the brief's budget)` : " … (cut)"
+    const note = ` ${fill(e.kind === "mission" ? "cuts/mission" : "cuts/entry")}`
     const prefix = `- ${LABEL[e.kind] ?? e.kind}: `
     const keep = Math.max(0, room - 1 - tok.count(prefix) - tok.count(note) - 1)
     return `${prefix}${tok.head(e.text, keep).trimEnd()}${note}`
@@ -120,7 +121,7 @@ function fitPinned(pinned: MemoryEntry[], budget: number, tok: Tokenizer): strin
 export function capTokens(text: string, max: number, tok: Tokenizer): string {
   const total = tok.count(text)
   if (total <= max) return text
-  const marker = (dropped: number) => `\n… cut: the last ${dropped} tokens of this feedback were dropped (limit ${max}).`
+  const marker = (dropped: number) => `\n${fill("cuts/feedback", { dropped, limit: max })}`
   const kept = tok.head(text, Math.max(0, max - tok.count(marker(total)) - 2)).trimEnd()
   return `${kept}${marker(total - tok.count(kept))}`
 }

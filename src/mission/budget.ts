@@ -14,15 +14,3 @@ export function exceededBudget(state: MissionState, options: Options, now = Date
   }
   return undefined
 }
-
-export type ProviderTrouble = "auth" | "transient" | undefined
-
-/** Classifies a child turn's error: an auth failure ends the mission; rate limits and overloads are retried. */
-export function providerTrouble(error: string | undefined): ProviderTrouble {
-  if (!error) return undefined
-  if (/ProviderAuthError|\b401\b|\b403\b|unauthori[sz]ed|invalid api key|authentication/i.test(error)) return "auth"
-  if (/\b429\b|rate.?limit|too many requests|overloaded|\b50[0234]\b|service unavailable|timed? ?out|ECONNRESET|ECONNREFUSED/i.test(error)) {
-    return "transient"
-  }
-  return undefined
-}

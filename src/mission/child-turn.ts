@@ -1,8 +1,10 @@
 import type { AgentId } from "../agents.js"
-import { exceededBudget, providerTrouble } from "./budget.js"
+import { fill } from "../templates.js"
+import { exceededBudget } from "./budget.js"
 import type { Mission } from "./context.js"
 import { touchLive } from "./live-file.js"
 import type { ChildTurn } from "./ports.js"
+import { providerTrouble } from "./provider-errors.js"
 import { joinChild, leaveChild } from "./registry.js"
 import { emptyUsage, type Usage } from "./state.js"
 import { bookUsage } from "./transitions.js"
@@ -69,7 +71,7 @@ export async function childTurn(
       progress.log("warn", "provider error; continuing the child turn", { session: sessionID, error: turn.error, retry: retry + 1, waitMs: wait })
       await m.store.event("provider_retry", { session: sessionID, error: turn.error, retry: retry + 1 })
       await sleep(wait, m.signal)
-      text = `Your previous turn was interrupted by a provider error (${turn.error}). Continue the same work from where it stopped.`
+      text = fill("provider-retry", { error: turn.error ?? "" })
     }
   } finally {
     leaveChild(m.state.id, sessionID)

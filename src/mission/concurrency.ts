@@ -1,15 +1,11 @@
 import { freemem, totalmem } from "node:os"
 import pLimit, { type LimitFunction } from "p-limit"
+import { isProviderPushback } from "./provider-errors.js"
 
 /** Free memory as a fraction of the total; a seam for tests. */
 export const memoryProbe = { freeRatio: (): number => freemem() / totalmem() }
 /** Below this fraction of free memory, fewer children run at once. */
 export const MEMORY_PRESSURE = 0.1
-
-/** A rate limit or an overloaded provider, from a child turn's error text. */
-export function isProviderPushback(error: string | undefined): boolean {
-  return !!error && /\b429\b|rate.?limit|too many requests|overloaded/i.test(error)
-}
 
 export type LimitChange = { from: number; to: number; cause: string }
 

@@ -106,11 +106,11 @@ export async function runMission(input: MissionInput, deps: EngineDeps): Promise
  */
 export async function resumeMission(input: ResumeInput, deps: EngineDeps): Promise<MissionResult> {
   const id = input.resume === "latest" ? await latestUnfinished(input.directory) : input.resume
-  if (!id) throw new Error("There is no unfinished mission in this project to resume. Start one with /task.")
-  if (isRunning(id)) throw new Error(`Mission ${id} is already running in this OpenCode process.`)
+  if (!id) throw new Error(fill("replies/resume-none"))
+  if (isRunning(id)) throw new Error(fill("replies/resume-running", { id }))
   const store = new MissionStore(input.directory, id)
   const state = await store.load()
-  if (isFinal(state.status)) throw new Error(`Mission ${id} already ended (${state.status}); start a new one with /task.`)
+  if (isFinal(state.status)) throw new Error(fill("replies/resume-ended", { id, status: state.status }))
   sandboxNote(deps.options)
   const root = await refuseUnfinishedGitOperation(input.directory)
   const release = await acquireLock(store.dir, id)
@@ -137,7 +137,7 @@ function sandboxNote(options: Options): string | undefined {
   const sandbox = sandboxAvailable()
   if (sandbox.ok) return undefined
   if (options.sandbox.required) {
-    throw new Error(`No mission was started: the configuration requires a sandbox (sandbox.required) and this machine has none — ${sandbox.reason}.`)
+    throw new Error(fill("replies/sandbox-required", { reason: sandbox.reason }))
   }
   return `sandbox off: ${sandbox.reason}; model-written commands ran unconfined`
 }
@@ -166,7 +166,7 @@ async function refuseUnfinishedGitOperation(directory: string): Promise<string |
   const root = await repoRoot(directory)
   if (!root) return undefined
   const busy = await unfinishedOperation(directory)
-  if (busy) throw new Error(`The repository is in the middle of ${busy}. Finish or abort it (git status shows how), then run the mission again.`)
+  if (busy) throw new Error(fill("replies/git-busy", { operation: busy }))
   return root
 }
 
@@ -305,15 +305,16 @@ async function masterReview(m: Mission): Promise<"pass" | string> {
   const failures: string[] = []
   const { tree, dependencies } = await m.workspace.integrationCheck()
   if (dependencies.install && dependencies.install.exitCode !== 0) {
-    failures.push(`Installing the mission's dependencies (\`${dependencies.install.command}\`) exited ${dependencies.install.exitCode}:\n${dependencies.install.output.trim()}`)
+    const { command, exitCode, output } = dependencies.install
+    failures.push(fill("feedback/mission-install-failed", { command, exitCode, output: output.trim() }))
   }
   for (const command of m.state.plan?.verify ?? []) {
     const result = await runCheck(m, command, directory, tree)
     verified.push({ command, exitCode: result.exitCode, output: result.output })
-    if (result.exitCode !== 0) failures.push(`\`${command}\` exited ${result.exitCode}:\n${result.output.trim()}`)
+    if (result.exitCode !== 0) failures.push(fill("feedback/mission-command-failed", { command, exitCode: result.exitCode, output: result.output.trim() }))
   }
   await recordMissionVerify(m, verified, failures.length)
-  if (failures.length) return `The mission's verify commands failed:\n\n${failures.join("\n\n")}`
+  if (failures.length) return fill("feedback/mission-verify-failed", { failures: failures.join("\n\n") })
   const request = fill("master-review", {
     mission: m.state.mission,
     summary: m.state.plan?.summary ?? "",

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs"
 import path from "node:path"
 import type { Mission } from "./context.js"
+import { fill } from "../templates.js"
 import { runCheck } from "./checks.js"
 import { indent } from "./review.js"
 import type { AttemptOutcome, CheckedEvidence } from "./state.js"
@@ -32,7 +33,7 @@ export async function runGates(
     return {
       ok: false,
       outcome: "no_change",
-      feedback: "No file changed: the engine compared the project's files before and after your turn. Make the change the work order asks for.",
+      feedback: fill("feedback/no-change"),
       evidence: [],
     }
   }
@@ -48,7 +49,7 @@ export async function runGates(
       return {
         ok: false,
         outcome: "verify_failed",
-        feedback: `The verify command \`${command}\` exited ${result.exitCode}:\n\n${indent(result.output)}`,
+        feedback: fill("feedback/verify-failed", { command, exitCode: result.exitCode, output: indent(result.output) }),
         evidence,
       }
     }
@@ -82,7 +83,7 @@ async function typeGate(m: Mission, directory: string, files: readonly string[])
   const fresh = after.errors.filter((e) => !known.has(key(e)))
   if (fresh.length === 0) return undefined
   const lines = fresh.map((e) => `- ${e.file}:${e.line}:${e.column}: ${e.message}${e.code ? ` (${e.code})` : ""}`)
-  return `The change introduces type errors (reported by the language server):\n\n${lines.join("\n")}`
+  return fill("feedback/type-errors", { errors: lines.join("\n") })
 }
 
 /**
@@ -153,5 +154,5 @@ async function syntaxGate(m: Mission, directory: string, files: readonly string[
   const lines = report.files
     .filter((f) => !f.ok)
     .flatMap((f) => f.errors.map((e) => `${f.file}:${e.line}:${e.column}: ${e.message} — \`${e.context}\``))
-  return `These files do not parse:\n\n${lines.map((l) => `- ${l}`).join("\n")}`
+  return fill("feedback/syntax-errors", { errors: lines.map((l) => `- ${l}`).join("\n") })
 }

@@ -4,6 +4,7 @@ import type { Mission } from "./context.js"
 import type { MessageUsage } from "./ports.js"
 import { liveChildren } from "./registry.js"
 import { addUsage, emptyUsage, isFinal, type MissionStatus, type TaskState, type Usage } from "./state.js"
+import { type MessageSpend, messageUsage, usageBeyond } from "./usage.js"
 
 /**
  * `live.json`, beside a mission's `state.json`: what the TUI's board reads
@@ -112,11 +113,6 @@ export function taskStep(m: Mission, taskId: string, step: Step): void {
   touchLive(m)
 }
 
-/** Waits for the live file's pending writes (tests, and the end of a mission). */
-export function liveWritten(m: Mission): Promise<void> {
-  return trackers.get(m)?.writes ?? Promise.resolve()
-}
-
 /** From OpenCode's `message.updated` events (any plugin instance): usage of a mission child's turn before it is booked. */
 export function noteMessageUsage(info: MessageUsage): void {
   if (info.role !== "assistant" || !info.tokens) return
@@ -124,15 +120,7 @@ export function noteMessageUsage(info: MessageUsage): void {
     if (!liveChildren(t.m.state.id).includes(info.sessionID)) continue
     let messages = t.messages.get(info.sessionID)
     if (!messages) t.messages.set(info.sessionID, (messages = new Map()))
-    messages.set(info.id, {
-      inputTokens: info.tokens.input,
-      outputTokens: info.tokens.output,
-      reasoningTokens: info.tokens.reasoning,
-      cacheReadTokens: info.tokens.cache.read,
-      cacheWriteTokens: info.tokens.cache.write,
-      cost: info.cost ?? 0,
-      sessions: 0,
-    })
+    messages.set(info.id, messageUsage({ ...info, tokens: info.tokens }))
     touchLive(t.m)
     return
   }
@@ -177,16 +165,7 @@ function usageSoFar(m: Mission, messages: Map<string, Map<string, Usage>>): Usag
     if (!seen) continue
     const sum = emptyUsage()
     for (const usage of seen.values()) addUsage(sum, usage)
-    const booked = m.booked.get(session) ?? emptyUsage()
-    addUsage(total, {
-      inputTokens: Math.max(0, sum.inputTokens - booked.inputTokens),
-      outputTokens: Math.max(0, sum.outputTokens - booked.outputTokens),
-      reasoningTokens: Math.max(0, sum.reasoningTokens - booked.reasoningTokens),
-      cacheReadTokens: Math.max(0, sum.cacheReadTokens - booked.cacheReadTokens),
-      cacheWriteTokens: Math.max(0, sum.cacheWriteTokens - booked.cacheWriteTokens),
-      cost: Math.max(0, sum.cost - booked.cost),
-      sessions: 0,
-    })
+    addUsage(total, usageBeyond(sum, m.booked.get(session)))
   }
   return total
 }

@@ -1,4 +1,5 @@
 import { z } from "zod"
+import { fill } from "../templates.js"
 
 /** The plan a planner submits: a DAG of tasks, each a complete work order. */
 export const TaskSpec = z.object({
@@ -49,35 +50,31 @@ export function validatePlan(plan: PlanSpec, limits: PlanLimits, existingIds: re
   const errors: string[] = []
   const hasQuestions = (plan.questions?.length ?? 0) > 0
   if (plan.tasks.length === 0 && !hasQuestions) {
-    errors.push("tasks: the plan has no tasks. Give at least one task, or give `questions` for the user and no tasks.")
+    errors.push(fill("plan-problems/no-tasks"))
   }
   if (plan.tasks.length > 0 && hasQuestions) {
-    errors.push("questions: give questions only with an empty task list, or drop them and decide yourself.")
+    errors.push(fill("plan-problems/questions-with-tasks"))
   }
   if (existingIds.length + plan.tasks.length > limits.maxTasks) {
-    errors.push(
-      `tasks: ${plan.tasks.length} tasks exceed the limit of ${limits.maxTasks - existingIds.length}. Merge related work into fewer tasks.`,
-    )
+    errors.push(fill("plan-problems/too-many-tasks", { count: plan.tasks.length, limit: limits.maxTasks - existingIds.length }))
   }
   const known = new Set(existingIds)
   const seen = new Set<string>()
   for (const task of plan.tasks) {
     if (known.has(task.id) || seen.has(task.id)) {
-      errors.push(`tasks[${task.id}].id: the id "${task.id}" is used twice. Give every task a unique id.`)
+      errors.push(fill("plan-problems/duplicate-id", { id: task.id }))
     }
     seen.add(task.id)
   }
   const all = new Set([...known, ...seen])
   for (const task of plan.tasks) {
     for (const dep of task.dependsOn) {
-      if (dep === task.id) errors.push(`tasks[${task.id}].dependsOn: the task depends on itself. Remove "${dep}".`)
-      else if (!all.has(dep)) {
-        errors.push(`tasks[${task.id}].dependsOn: unknown task "${dep}". Use ids of tasks in this plan.`)
-      }
+      if (dep === task.id) errors.push(fill("plan-problems/self-dependency", { id: task.id }))
+      else if (!all.has(dep)) errors.push(fill("plan-problems/unknown-dependency", { id: task.id, dependency: dep }))
     }
   }
   const cycle = findCycle(plan.tasks)
-  if (cycle) errors.push(`dependsOn: the dependencies form a cycle (${cycle.join(" → ")}). Break it.`)
+  if (cycle) errors.push(fill("plan-problems/cycle", { cycle: cycle.join(" → ") }))
   return errors
 }
 

@@ -33,7 +33,7 @@ export async function obtainPlan(m: Mission, request: string, title: string): Pr
     if (turn.error) return { error: `the planner session failed: ${turn.error}` }
     lastErrors = taken.errors
     text = fill("plan-retry", {
-      errors: lastErrors.length ? `\nYour last plan was rejected:\n${bullets(lastErrors)}` : "",
+      errors: lastErrors.length ? `\n${fill("plan-retry-errors", { errors: bullets(lastErrors) })}` : "",
     })
   }
   const why = lastErrors.length ? `; its last plan was rejected: ${lastErrors.join(" ")}` : ""
@@ -61,7 +61,7 @@ async function repoMapSection(m: Mission): Promise<string> {
   const focus = mentionedFiles(m.state.mission, m.state.directory)
   try {
     const map = await m.deps.analysis.repoMap(m.state.directory, { budgetTokens, focus })
-    return map.trim() ? `\n# Repository map\n\n${map.trim()}\n` : ""
+    return map.trim() ? `\n${fill("repo-map", { map: map.trim() })}\n` : ""
   } catch (error) {
     note(m, `planner got no repo map: ${(error as Error).message}`)
     return ""

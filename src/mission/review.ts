@@ -50,7 +50,7 @@ async function judge(m: Mission, verdict: VerdictSpec, sessionID: string, direct
 /** A verdict given on a tree the reviewer changed counts for nothing. */
 export function voided(sessionID: string, changed: readonly string[]): ReviewOutcome {
   const files = changed.length > 10 ? `${changed.slice(0, 10).join(", ")} and ${changed.length - 10} more` : changed.join(", ")
-  return { kind: "no_verdict", reason: `the reviewer changed the tree it was judging (${files}), so its verdict was void`, sessionID }
+  return { kind: "no_verdict", reason: fill("feedback/verdict-void", { files }), sessionID }
 }
 
 /** The feedback a worker gets from a failed review, verbatim findings first. */
@@ -63,16 +63,16 @@ export function reviewFeedback(outcome: ReviewOutcome): string {
         const where = i.file ? `${i.file}${i.line ? `:${i.line}` : ""}: ` : ""
         return `[${i.severity}] ${where}${i.message}`
       })
-      return `Reviewer's verdict: fail — ${outcome.verdict.summary}\n\n${bullets(issues)}`
+      return fill("feedback/review-failed", { summary: outcome.verdict.summary, issues: bullets(issues) })
     }
     case "evidence_mismatch": {
       const lines = outcome.evidence
         .filter((e) => e.exitCode !== e.claimed)
-        .map((e) => `\`${e.command}\`: the reviewer claimed exit ${e.claimed}, the engine got ${e.exitCode}\n${indent(e.output)}`)
-      return `The reviewer passed this task, but its evidence did not reproduce:\n\n${lines.join("\n\n")}`
+        .map((e) => fill("feedback/evidence-not-reproduced", { command: e.command, claimed: String(e.claimed), exitCode: e.exitCode, output: indent(e.output) }))
+      return fill("feedback/evidence-mismatch", { commands: lines.join("\n\n") })
     }
     case "no_verdict":
-      return `The review produced no verdict (${outcome.reason}).`
+      return fill("feedback/no-verdict", { reason: outcome.reason })
   }
 }
 

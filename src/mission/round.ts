@@ -71,13 +71,13 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
         results.set(task, { outcome, feedback, evidence, changedFiles, sessions })
       // Not started (a budget ran out) or stopped by the engine: no attempt spent, the task waits.
       if (turn.error?.startsWith("budget:") || m.signal.aborted) return
-      if (turn.error) return done("session_error", `The worker session failed: ${turn.error}`, [], [turn.sessionID])
+      if (turn.error) return done("session_error", fill("feedback/session-failed", { error: turn.error }), [], [turn.sessionID])
       taskStep(m, task.spec.id, "checking")
       // A change to a manifest or lockfile is installed in the checkout before anything runs there.
       const dependencies = await place.dependencies()
       if (dependencies.install && dependencies.install.exitCode !== 0) {
         const { command, exitCode, output } = dependencies.install
-        const feedback = `Your change alters ${dependencies.changed.join(", ")}; installing it with \`${command}\` exited ${exitCode}:\n\n${indent(output)}`
+        const feedback = fill("feedback/install-failed", { files: dependencies.changed.join(", "), command, exitCode, output: indent(output) })
         return done("install_failed", feedback, [], [turn.sessionID])
       }
       const tree = await place.tree()
@@ -114,9 +114,7 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
     const task = tasks.find((t) => t.spec.id === id)!
     const result = results.get(task)!
     result.outcome = "merge_conflict"
-    result.feedback =
-      `Your change passed review but conflicted with work merged before it, in: ${conflict.paths.join(", ")}. ` +
-      `Redo the task on the current files; this was your previous change:\n\n\`\`\`diff\n${clip(conflict.diff)}\n\`\`\``
+    result.feedback = fill("feedback/merge-conflict", { paths: conflict.paths.join(", "), diff: clip(conflict.diff) })
   }
   // The round's attempts are recorded together: one event each, one state save.
   requeue(tasks.filter((task) => !results.has(task)))
@@ -197,5 +195,5 @@ function tail(output: string, lines = 15): string {
 
 export function clip(diff: string): string {
   if (diff.length <= DIFF_LIMIT) return diff.trimEnd()
-  return `${diff.slice(0, DIFF_LIMIT)}\n… (diff cut at ${DIFF_LIMIT} characters; read the files for the rest)`
+  return `${diff.slice(0, DIFF_LIMIT)}\n${fill("cuts/diff", { limit: DIFF_LIMIT })}`
 }

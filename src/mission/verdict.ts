@@ -1,5 +1,7 @@
 import { z } from "zod"
-import type { CheckedEvidence } from "./state.js"
+import { fill } from "../templates.js"
+import type { CommandResult } from "../workspace/shell.js"
+import { type CheckedEvidence, Evidence } from "./state.js"
 
 export const VerdictSpec = z.object({
   verdict: z.enum(["pass", "fail"]).describe('"pass" only if every acceptance criterion holds'),
@@ -16,9 +18,10 @@ export const VerdictSpec = z.object({
     .describe("Problems found; [] when none"),
   evidence: z
     .array(
-      z.object({
-        command: z.string().min(1).describe("A shell command you ran, exactly"),
-        exitCode: z.number().int().describe("The exit code you observed"),
+      // The state's evidence shape, with what the model reads about each field.
+      Evidence.extend({
+        command: Evidence.shape.command.min(1).describe("A shell command you ran, exactly"),
+        exitCode: Evidence.shape.exitCode.describe("The exit code you observed"),
       }),
     )
     .describe("Commands you ran to check the work, with their exit codes; a pass needs at least one"),
@@ -28,12 +31,12 @@ export type VerdictSpec = z.infer<typeof VerdictSpec>
 /** Problems with a verdict that zod's shape check cannot see. */
 export function verdictProblems(verdict: VerdictSpec): string[] {
   if (verdict.verdict === "pass" && verdict.evidence.length === 0) {
-    return ["evidence: a pass needs at least one command you ran (e.g. the tests) with its exit code."]
+    return [fill("replies/pass-without-evidence")]
   }
   return []
 }
 
-export type CommandRunner = (command: string) => Promise<{ exitCode: number; output: string }>
+export type CommandRunner = (command: string) => Promise<Pick<CommandResult, "exitCode" | "output">>
 
 export interface EvidenceCheck {
   checked: CheckedEvidence[]

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs"
 import { basename, delimiter, dirname, extname, isAbsolute, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { LanguageServerOptions } from "../config.js"
 
 /** Where a server's binary was found: the project's node_modules, the plugin's own dependencies, PATH, or an absolute path in the config. */
 export type ServerSource = "project" | "plugin" | "PATH" | "config"
@@ -37,7 +38,7 @@ export const SERVER_LANGUAGES = {
 export type ServerLanguage = keyof typeof SERVER_LANGUAGES
 
 /** The user's settings per language, and how long an idle server is kept (config key `languageServers`). */
-export type ServerSettings = Partial<Record<ServerLanguage, { command?: string[]; enabled?: boolean }>> & { idleSec?: number }
+export type ServerSettings = LanguageServerOptions
 
 /** Used when the config names no command: only TypeScript/JavaScript has one. */
 const DEFAULT_COMMANDS: Partial<Record<ServerLanguage, string[]>> = {
@@ -74,11 +75,6 @@ export function locateBinary(
   return undefined
 }
 
-/** `name` from the project's node_modules/.bin, else the plugin's own dependencies, else PATH. */
-export function findBinary(directory: string, name: string, path = process.env.PATH ?? ""): string | undefined {
-  return locateBinary(directory, name, path)?.path
-}
-
 /** How a server's source reads in messages. */
 export function describeSource(source: ServerSource): string {
   return { project: "the project's node_modules", plugin: "the plugin's own dependencies", PATH: "PATH", config: "the configured path" }[source]
@@ -99,4 +95,26 @@ export function serverFor(directory: string, file: string, settings: ServerSetti
   const bin = locateBinary(directory, name)
   if (!bin) return { missing: `no language server for ${language}: ${name} not found in the project's node_modules/.bin, the plugin's dependencies or PATH` }
   return { name, command: [bin.path, ...args], source: bin.source }
+}
+
+/** Files (relative to `directory`) grouped by the server that checks them, one group per server command; the rest with why none can. */
+export function groupByServer(
+  directory: string,
+  files: readonly string[],
+  settings: ServerSettings = {},
+): { groups: { server: LanguageServer; files: string[] }[]; missing: { file: string; why: string }[] } {
+  const groups = new Map<string, { server: LanguageServer; files: string[] }>()
+  const missing: { file: string; why: string }[] = []
+  for (const file of files) {
+    const found = serverFor(directory, file, settings)
+    if ("missing" in found) {
+      missing.push({ file, why: found.missing })
+      continue
+    }
+    const key = found.command.join("\0")
+    const group = groups.get(key) ?? { server: found, files: [] }
+    group.files.push(file)
+    groups.set(key, group)
+  }
+  return { groups: [...groups.values()], missing }
 }

@@ -1,6 +1,6 @@
 import path from "node:path"
 import type { TypeCheck } from "../mission/ports.js"
-import { describeSource, type LanguageServer, type ServerSettings, serverFor } from "./language-servers.js"
+import { describeSource, groupByServer, type ServerSettings } from "./language-servers.js"
 import { idleMs, warmDiagnostics } from "./warm-servers.js"
 
 /**
@@ -16,22 +16,11 @@ export async function typeErrors(
   servers: ServerSettings = {},
   serverRoot: string = root,
 ): Promise<TypeCheck> {
-  const result: TypeCheck = { errors: [], skipped: [] }
-  const groups = new Map<string, { server: LanguageServer; files: string[] }>()
-  for (const file of files) {
-    const found = serverFor(root, file, servers)
-    if ("missing" in found) {
-      result.skipped.push(found.missing)
-      continue
-    }
-    const key = found.command.join("\0")
-    const group = groups.get(key) ?? { server: found, files: [] }
-    group.files.push(file)
-    groups.set(key, group)
-  }
+  const { groups, missing } = groupByServer(root, files, servers)
+  const result: TypeCheck = { errors: [], skipped: missing.map((m) => m.why) }
   const toServer = (file: string) => path.relative(serverRoot, path.resolve(root, file))
   const fromServer = (file: string) => path.relative(root, path.resolve(serverRoot, file))
-  for (const { server, files: group } of groups.values()) {
+  for (const { server, files: group } of groups) {
     const report = await warmDiagnostics(serverRoot, group.map(toServer), { command: server.command, timeoutMs, settleMs: 500, idleMs: idleMs(servers) })
     if (!report.server.started || report.timedOut || report.server.error) {
       result.skipped.push(`${server.name} (from ${describeSource(server.source)}) gave no answer: ${report.server.error ?? "timed out"}`)

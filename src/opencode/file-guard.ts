@@ -1,6 +1,7 @@
 import { realpathSync } from "node:fs"
 import path from "node:path"
 import { isWithin } from "../paths.js"
+import { fill } from "../templates.js"
 import { checkoutAt } from "../workspace/checkout-registry.js"
 import { missionSession } from "../mission/registry.js"
 
@@ -32,11 +33,7 @@ export function fileGuard() {
       const resolved = resolveReal(path.resolve(directory, target))
       const allowed = root !== undefined && isWithin(resolved, resolveReal(root)) && !checkout!.readOnly.some((p) => isWithin(resolved, resolveReal(p)))
       if (!allowed) {
-        throw new Error(
-          root
-            ? `${target} is outside this task's checkout (${root}); change files only inside it, with paths relative to it.`
-            : `${target}: this session may not write files.`,
-        )
+        throw new Error(root ? fill("replies/outside-checkout", { target, root }) : fill("replies/no-writes", { target }))
       }
     }
   }

@@ -1,6 +1,7 @@
-import type { PlanSpec } from "../mission/plan.js"
+import { fill } from "../templates.js"
+import { PlanSpec } from "../mission/plan.js"
 import type { HandoffSlots } from "../mission/ports.js"
-import type { VerdictSpec } from "../mission/verdict.js"
+import { VerdictSpec } from "../mission/verdict.js"
 
 interface Slot<T> {
   /** Returns problems to send back to the model; empty means accepted. */
@@ -50,7 +51,7 @@ export class Handoffs implements HandoffSlots {
 }
 
 function submit<T>(slot: Slot<T> | undefined, value: T, kind: string): string[] {
-  if (!slot) return [`No mission is waiting for a ${kind} from this session. Do not call this tool here.`]
+  if (!slot) return [fill("replies/no-handoff-expected", { kind })]
   if (slot.value !== undefined) return [`A ${kind} was already accepted in this session. Stop now.`]
   const problems = slot.check(value)
   slot.lastErrors = problems

@@ -1,7 +1,8 @@
 import type { PluginInput } from "@opencode-ai/plugin"
 import type { SessionStatus } from "@opencode-ai/sdk"
 import type { ChildTurn, SessionGate } from "../mission/ports.js"
-import { emptyUsage } from "../mission/state.js"
+import { addUsage, emptyUsage } from "../mission/state.js"
+import { messageUsage } from "../mission/usage.js"
 
 type Client = PluginInput["client"]
 
@@ -129,12 +130,7 @@ async function readTurn(client: Client, sessionID: string, directory: string): P
   for (const message of res.data ?? []) {
     if (message.info.role !== "assistant") continue
     const info = message.info
-    usage.inputTokens += info.tokens.input
-    usage.outputTokens += info.tokens.output
-    usage.reasoningTokens += info.tokens.reasoning
-    usage.cacheReadTokens += info.tokens.cache.read
-    usage.cacheWriteTokens += info.tokens.cache.write
-    usage.cost += info.cost
+    addUsage(usage, messageUsage(info))
     error = info.error ? describe(info.error) : undefined
     const parts = message.parts.filter((p) => p.type === "text").map((p) => (p as { text: string }).text)
     if (parts.length) text = parts.join("\n")

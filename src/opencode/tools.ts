@@ -6,14 +6,12 @@ import { resumeMission, runMission } from "../mission/engine.js"
 import { describeIssues, PlanSpec } from "../mission/plan.js"
 import { inMission } from "../mission/registry.js"
 import { VerdictSpec } from "../mission/verdict.js"
-import { bullets, readMarkdown } from "../templates.js"
+import { bullets, fill, toolDescription as describe } from "../templates.js"
 import type { HandoffSlots } from "../mission/ports.js"
 import { openCodeProgress } from "./progress.js"
 import { showReport } from "./report-part.js"
 import type { SessionGate } from "../mission/ports.js"
 import { parseTaskArguments, type TaskRequest } from "./task-command.js"
-
-const describe = (name: string) => readMarkdown(`prompts/tools/${name}.md`).body
 
 export interface ToolDeps {
   client: PluginInput["client"]
@@ -26,14 +24,8 @@ export interface ToolDeps {
 }
 
 function checkMissionText(mission: string, max: number): void {
-  if (!mission) {
-    throw new Error('The mission is empty. Say what to build, e.g. /task "Add a --verbose flag to the CLI, with tests".')
-  }
-  if (mission.length > max) {
-    throw new Error(
-      `The mission is ${mission.length} characters; the limit is ${max} (option maxMissionChars). Put long specifications in a file in the project and refer to it.`,
-    )
-  }
+  if (!mission) throw new Error(fill("replies/mission-empty"))
+  if (mission.length > max) throw new Error(fill("replies/mission-too-long", { length: mission.length, max }))
 }
 
 export function handoffTools(deps: ToolDeps) {
@@ -47,7 +39,7 @@ export function handoffTools(deps: ToolDeps) {
       },
       async execute(args, ctx) {
         if (inMission(ctx.sessionID)) {
-          throw new Error("This session belongs to a running mission (or is running one); a mission cannot start another.")
+          throw new Error(fill("replies/mission-nested"))
         }
         if (!deps.config.ok) throw new Error(deps.config.error)
         const captured = deps.commandArguments.get(ctx.sessionID)
@@ -89,8 +81,8 @@ export function handoffTools(deps: ToolDeps) {
       async execute(args, ctx) {
         const parsed = PlanSpec.safeParse(args)
         const problems = parsed.success ? handoffs.submitPlan(ctx.sessionID, parsed.data) : describeIssues(parsed.error)
-        if (problems.length) return `The plan was rejected. Fix these and call submit_plan again:\n${bullets(problems)}`
-        return `Plan accepted (${args.tasks.length} tasks). Stop now; the engine takes it from here.`
+        if (problems.length) return fill("replies/plan-rejected", { problems: bullets(problems) })
+        return fill("replies/plan-accepted", { count: args.tasks.length })
       },
     }),
 
@@ -100,8 +92,8 @@ export function handoffTools(deps: ToolDeps) {
       async execute(args, ctx) {
         const parsed = VerdictSpec.safeParse(args)
         const problems = parsed.success ? handoffs.submitVerdict(ctx.sessionID, parsed.data) : describeIssues(parsed.error)
-        if (problems.length) return `The verdict was rejected. Fix these and call submit_verdict again:\n${bullets(problems)}`
-        return "Verdict recorded. Stop now."
+        if (problems.length) return fill("replies/verdict-rejected", { problems: bullets(problems) })
+        return fill("replies/verdict-recorded")
       },
     }),
   }
@@ -113,8 +105,8 @@ export function shownOutput(report: string): string {
   const questions = /## Questions\n\n([\s\S]*?)\n\n/.exec(report)?.[1]
   return [
     headline,
-    questions ? `The planner's questions for the user:\n${questions}` : "",
-    "The whole report is shown to the user above, as the engine wrote it.",
+    questions ? fill("replies/planner-questions", { questions }) : "",
+    fill("replies/report-shown"),
   ]
     .filter(Boolean)
     .join("\n\n")

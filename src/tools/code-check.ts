@@ -1,10 +1,11 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { checkSyntax } from "../native/index.js";
-import { description, native, plural, skippedLines } from "./shared.js";
+import { toolDescription } from "../templates.js";
+import { native, plural, skippedLines } from "./shared.js";
 
 export function codeCheckTool(): ToolDefinition {
   return tool({
-    description: description("code_check"),
+    description: toolDescription("code_check"),
     args: {
       files: tool.schema
         .array(tool.schema.string())

@@ -1,7 +1,8 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
-import { type LanguageServer, type ServerSettings, serverFor } from "../native/language-servers.js";
+import { groupByServer, type ServerSettings } from "../native/language-servers.js";
 import { idleMs, warmDiagnostics } from "../native/warm-servers.js";
-import { description, native, plural } from "./shared.js";
+import { toolDescription } from "../templates.js";
+import { native, plural } from "./shared.js";
 
 /** Limit of a server's start, and again of one check: a cold tsserver on a large project is slow. */
 const TIMEOUT_MS = 60_000;
@@ -11,7 +12,7 @@ const SETTLE_MS = 500;
 
 export function codeDiagnosticsTool(servers: ServerSettings = {}): ToolDefinition {
   return tool({
-    description: description("code_diagnostics"),
+    description: toolDescription("code_diagnostics"),
     args: {
       files: tool.schema
         .array(tool.schema.string())
@@ -20,23 +21,12 @@ export function codeDiagnosticsTool(servers: ServerSettings = {}): ToolDefinitio
         .describe("File paths relative to the project directory"),
     },
     async execute(args, ctx) {
-      const groups = new Map<string, { server: LanguageServer; files: string[] }>();
+      const { groups, missing } = groupByServer(ctx.directory, args.files, servers);
       const out: string[] = [];
-      const notes: string[] = [];
-      for (const file of args.files) {
-        const found = serverFor(ctx.directory, file, servers);
-        if ("missing" in found) {
-          notes.push(`${file}: ${found.missing}`);
-          continue;
-        }
-        const key = found.command.join("\0");
-        const group = groups.get(key) ?? { server: found, files: [] };
-        group.files.push(file);
-        groups.set(key, group);
-      }
+      const notes = missing.map((m) => `${m.file}: ${m.why}`);
       let checked = 0;
       let problems = 0;
-      for (const { server, files } of groups.values()) {
+      for (const { server, files } of groups) {
         const report = await native("code_diagnostics", () =>
           warmDiagnostics(ctx.directory, files, { command: server.command, timeoutMs: TIMEOUT_MS, settleMs: SETTLE_MS, idleMs: idleMs(servers) }),
         );

@@ -1,12 +1,13 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { repoMapReport } from "../native/index.js";
-import { description, native, plural } from "./shared.js";
+import { toolDescription } from "../templates.js";
+import { native, plural } from "./shared.js";
 
 export const DEFAULT_MAP_TOKENS = 1024;
 
 export function codeMapTool(): ToolDefinition {
   return tool({
-    description: description("code_map"),
+    description: toolDescription("code_map"),
     args: {
       focus: tool.schema
         .array(tool.schema.string())

@@ -1,6 +1,7 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { type OutlineSymbol, outline } from "../native/index.js";
-import { description, native, skippedLines } from "./shared.js";
+import { toolDescription } from "../templates.js";
+import { native, skippedLines } from "./shared.js";
 
 function symbolLines(symbols: readonly OutlineSymbol[], depth: number, out: string[]): void {
   for (const s of symbols) {
@@ -12,7 +13,7 @@ function symbolLines(symbols: readonly OutlineSymbol[], depth: number, out: stri
 
 export function codeOutlineTool(): ToolDefinition {
   return tool({
-    description: description("code_outline"),
+    description: toolDescription("code_outline"),
     args: {
       files: tool.schema
         .array(tool.schema.string())

@@ -1,11 +1,12 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { references } from "../native/index.js";
-import { description, native, plural } from "./shared.js";
+import { toolDescription } from "../templates.js";
+import { native, plural } from "./shared.js";
 import { LIMIT, locationLine, subject, symbolArgs, symbolQuery } from "./symbol-args.js";
 
 export function codeReferencesTool(): ToolDefinition {
   return tool({
-    description: description("code_references"),
+    description: toolDescription("code_references"),
     args: symbolArgs,
     async execute(args, ctx) {
       const query = symbolQuery("code_references", args);

@@ -1,12 +1,13 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { query } from "../native/index.js";
-import { description, native, plural, skippedLines } from "./shared.js";
+import { toolDescription } from "../templates.js";
+import { native, plural, skippedLines } from "./shared.js";
 
 const LIMIT = 200;
 
 export function codeSearchTool(): ToolDefinition {
   return tool({
-    description: description("code_search"),
+    description: toolDescription("code_search"),
     args: {
       query: tool.schema.string().min(1).describe("tree-sitter query with at least one @capture"),
       language: tool.schema.string().min(1).describe("typescript, tsx, javascript, python, go, rust or json"),

@@ -5,21 +5,21 @@
 import { type ToolDefinition, tool } from "@opencode-ai/plugin";
 import { runInCheckout } from "../mission/checks.js";
 import { commandPatterns } from "./command-patterns.js";
-import { description } from "./shared.js";
+import { fill, toolDescription } from "../templates.js";
 
 const DEFAULT_TIMEOUT_SEC = 120;
 const MAX_TIMEOUT_SEC = 600;
 
 export function shellTool(): ToolDefinition {
   return tool({
-    description: description("shell"),
+    description: toolDescription("shell"),
     args: {
       command: tool.schema.string().min(1).max(10_000),
       timeout: tool.schema.number().int().min(1).max(MAX_TIMEOUT_SEC).optional().describe(`Seconds (default ${DEFAULT_TIMEOUT_SEC})`),
     },
     async execute(args, ctx) {
       const patterns = commandPatterns(args.command);
-      if (patterns.length === 0) throw new Error("shell: the command is empty");
+      if (patterns.length === 0) throw new Error(fill("replies/empty-command"));
       // The agent's `shell` rules (e.g. the planner's read-only commands) decide; a denied command throws.
       await ctx.ask({ permission: "shell", patterns, always: patterns, metadata: { command: args.command } });
       ctx.metadata({ title: args.command });

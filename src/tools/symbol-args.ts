@@ -2,6 +2,7 @@
 
 import { tool } from "@opencode-ai/plugin";
 import type { SymbolLocation, SymbolQuery, SymbolReport } from "../native/index.js";
+import { fill } from "../templates.js";
 
 export const LIMIT = 100;
 
@@ -31,10 +32,10 @@ export interface SymbolArgs {
 export function symbolQuery(name: string, args: SymbolArgs): SymbolQuery {
   const hasPosition = args.line !== undefined || args.column !== undefined;
   if (hasPosition && (args.file === undefined || args.line === undefined || args.column === undefined)) {
-    throw new Error(`${name}: a position needs file, line and column together`);
+    throw new Error(fill("replies/partial-position", { tool: name }));
   }
   if (args.symbol === undefined && !hasPosition) {
-    throw new Error(`${name}: give symbol, or file + line + column of an identifier`);
+    throw new Error(fill("replies/no-symbol", { tool: name }));
   }
   const query: SymbolQuery = { limit: LIMIT };
   if (args.symbol !== undefined) query.symbol = args.symbol;

@@ -209,8 +209,3 @@ export function sandboxRefusal(output: string): string | undefined {
   for (const [pattern, reason] of REFUSALS) if (pattern.test(output)) return reason
   return undefined
 }
-
-/** Whether a command's output looks like the sandbox refused it (best effort, see `sandboxRefusal`). */
-export function refusedBySandbox(output: string): boolean {
-  return sandboxRefusal(output) !== undefined
-}

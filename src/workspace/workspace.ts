@@ -1,3 +1,5 @@
+import type { CommandResult } from "./shell.js"
+
 /** Where a mission's tasks run, how their changes are told apart, merged and handed back to the user. */
 export interface Workspace {
   readonly mode: "worktree" | "in-place"
@@ -64,7 +66,7 @@ export interface TaskCheckout {
 export interface DependencyCheck {
   /** Manifests and lockfiles that differ from the user's. */
   changed: string[]
-  install?: { command: string; exitCode: number; output: string }
+  install?: { command: string } & Pick<CommandResult, "exitCode" | "output">
 }
 
 export interface MergeConflict {

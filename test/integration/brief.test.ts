@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest"
-import { parseOptions } from "../../src/config.js"
 import { CONTEXT_HEADING, tokenizer } from "../../src/mission/brief.js"
 import { planner, runScripted } from "../support/fake-sdk.js"
-import { gitRepo, plan, task } from "../support/helpers.js"
+import { gitRepo, plan, pluginOptions, task } from "../support/helpers.js"
 
 const tok = await tokenizer()
 
@@ -44,9 +43,9 @@ describe("bounded briefs in a running mission (fake SDK)", () => {
   })
 
   it("config: briefTokens defaults to 2000, 0 turns briefs off, out-of-range values are errors", async () => {
-    expect(parseOptions({}).options.briefTokens).toBe(2000)
-    expect(parseOptions({ briefTokens: 0 }).ok).toBe(true)
-    const bad = parseOptions({ briefTokens: 50_000 })
+    expect(pluginOptions({}).options.briefTokens).toBe(2000)
+    expect(pluginOptions({ briefTokens: 0 }).ok).toBe(true)
+    const bad = pluginOptions({ briefTokens: 50_000 })
     expect(bad.ok).toBe(false)
     expect(bad.ok ? "" : bad.error).toContain("briefTokens: expected integer from 0 to 20000, got 50000")
     const run = await runScripted(gitRepo(), { planner: planner(plan([task("T1")])) }, { briefTokens: 0 })

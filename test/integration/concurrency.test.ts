@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest"
-import { Options, parseOptions } from "../../src/config.js"
+import { Options } from "../../src/config.js"
 import { runMission } from "../../src/mission/engine.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import type { Progress } from "../../src/opencode/progress.js"
 import { type Call, defaultWorker, FakeSessions, noAnalysis, planner, type Script } from "../support/fake-sdk.js"
-import { gitRepo, plan, task } from "../support/helpers.js"
+import { gitRepo, plan, pluginOptions, task } from "../support/helpers.js"
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -92,9 +92,9 @@ describe("AIMD concurrency in a running mission (fake SDK)", () => {
   })
 
   it("config: concurrencyInitial is optional (default: concurrency) and range-checked", () => {
-    expect(parseOptions({}).options.concurrencyInitial).toBeUndefined()
-    expect(parseOptions({ concurrency: 8, concurrencyInitial: 2 }).options).toMatchObject({ concurrency: 8, concurrencyInitial: 2 })
-    const bad = parseOptions({ concurrencyInitial: 0 })
+    expect(pluginOptions({}).options.concurrencyInitial).toBeUndefined()
+    expect(pluginOptions({ concurrency: 8, concurrencyInitial: 2 }).options).toMatchObject({ concurrency: 8, concurrencyInitial: 2 })
+    const bad = pluginOptions({ concurrencyInitial: 0 })
     expect(bad.ok).toBe(false)
     expect(bad.ok ? "" : bad.error).toContain("concurrencyInitial: expected integer from 1 to 32, got 0")
   })

@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnostics, NativeError } from "../../src/native/index.js";
 import { codeTools } from "../../src/tools/code-tools.js";
-import { findBinary, locateBinary } from "../../src/native/language-servers.js";
+import { locateBinary } from "../../src/native/language-servers.js";
 import { closeWarmServers, warmDiagnostics, warmServerCount } from "../../src/native/warm-servers.js";
 import { toolContext } from "./fixture.js";
 
@@ -91,7 +91,7 @@ describe("diagnostics (LSP)", () => {
 
 describe("code_diagnostics tool", () => {
   it("finds typescript-language-server in node_modules/.bin", () => {
-    expect(findBinary(root, "typescript-language-server")).toBe(join(root, "node_modules/.bin/typescript-language-server"));
+    expect(locateBinary(root, "typescript-language-server")?.path).toBe(join(root, "node_modules/.bin/typescript-language-server"));
     // Not in the project nor on PATH: the plugin's own dependency (this package depends on it).
     expect(locateBinary("/nonexistent", "typescript-language-server", "")?.source).toBe("plugin");
     expect(locateBinary("/nonexistent", "typescript-language-server", "", [])).toBeUndefined();

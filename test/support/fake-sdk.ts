@@ -16,7 +16,7 @@ export interface Call {
   sessionID: string
   title: string
   text: string
-  /** Task id of a worker or task reviewer, read from the prompt's heading; "mission" for the final review. */
+  /** Task id of a worker or task reviewer, from the session's title ("T1 · worker · …"); "mission" for the final review. */
   task: string
   startedAt: number
   endedAt?: number
@@ -68,10 +68,9 @@ export class FakeSessions implements SessionGate {
     input: { agent: AgentId; text: string; directory: string; timeoutMs: number; signal: AbortSignal },
   ): Promise<ChildTurn> {
     const title = this.created.find((c) => c.id === sessionID)?.title ?? ""
-    const heading = /^# (\S+) · /.exec(input.text)?.[1] ?? /^Review this task's change[\s\S]*?\n# (\S+) · /.exec(input.text)?.[1]
     // A follow-up prompt in the same session (a retry) belongs to the session's first task.
     const known = this.calls.find((c) => c.sessionID === sessionID)?.task
-    const task = known ?? (input.agent === "planner" ? "plan" : (heading ?? "mission"))
+    const task = known ?? (input.agent === "planner" ? "plan" : taskOfTitle(title))
     const call: Call = { seq: ++this.seq, agent: input.agent, sessionID, title, text: input.text, task, startedAt: Date.now() }
     const nth = this.calls.filter((c) => c.agent === input.agent && c.task === task).length
     this.calls.push(call)
@@ -115,6 +114,13 @@ export class FakeSessions implements SessionGate {
   of(agent: AgentId, task?: string): Call[] {
     return this.calls.filter((c) => c.agent === agent && (task === undefined || c.task === task))
   }
+}
+
+/** The task a child session works on, from the title the engine gives it: "T1 · worker · …", "mission · reviewer · …". */
+function taskOfTitle(title: string): string {
+  const [task, role] = title.split(" · ")
+  if (!task || (role !== "worker" && role !== "reviewer")) throw new Error(`no task in the session title "${title}"`)
+  return task
 }
 
 export const silentProgress = (): Progress & { titles: string[]; toasts: string[] } => {

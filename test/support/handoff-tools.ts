@@ -1,10 +1,10 @@
 // The handoff tools over a fake SDK, as the commander, planner and reviewer call them.
 import type { PluginInput, ToolContext } from "@opencode-ai/plugin"
-import { parseOptions } from "../../src/config.js"
 import { type PlanSpec, validatePlan } from "../../src/mission/plan.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
 import { handoffTools } from "../../src/opencode/tools.js"
 import { FakeSessions, noAnalysis, type Script } from "./fake-sdk.js"
+import { pluginOptions } from "./helpers.js"
 
 const client = {
   tui: { showToast: async () => ({}) },
@@ -30,7 +30,7 @@ export function setup(options: Record<string, unknown> = {}, script: Script = {}
   const handoffs = new Handoffs()
   const sessions = new FakeSessions(handoffs, script)
   const commandArguments = new Map<string, string>()
-  const tools = handoffTools({ client, sessions, handoffs, config: parseOptions(options), analysis: noAnalysis, commandArguments })
+  const tools = handoffTools({ client, sessions, handoffs, config: pluginOptions(options), analysis: noAnalysis, commandArguments })
   return { handoffs, sessions, commandArguments, tools }
 }
 

@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathS
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { afterEach } from "vitest"
+import { loadConfig, type OptionsResult } from "../../src/config.js"
 import type { PlanSpec, TaskSpec } from "../../src/mission/plan.js"
 import { type Attempt, emptyUsage, type MissionState, STATE_VERSION, type TaskState } from "../../src/mission/state.js"
 import { repositoryDir } from "../../src/workspace/checkout-pool.js"
@@ -11,6 +12,11 @@ import { repositoryDir } from "../../src/workspace/checkout-pool.js"
 const made: string[] = []
 
 /** A fresh temp directory, removed after the test. */
+/** Plugin options alone, read as the plugin reads them (loadConfig, with no project or global file). */
+export function pluginOptions(raw: unknown): OptionsResult {
+  return loadConfig({ pluginOptions: raw, home: path.join(tmpdir(), "orch-unit-no-home"), env: {} })
+}
+
 export function tempDir(prefix = "orch-unit-"): string {
   const dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)))
   made.push(dir)

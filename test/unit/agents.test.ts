@@ -1,7 +1,7 @@
 import type { Config } from "@opencode-ai/plugin"
 import { describe, expect, it } from "vitest"
 import { AGENT_IDS, HANDOFF_TOOLS, registerAgents } from "../../src/agents.js"
-import { parseOptions } from "../../src/config.js"
+import { pluginOptions } from "../support/helpers.js"
 
 type Rules = Record<string, unknown>
 const CODE_TOOLS = ["code_outline", "code_search", "code_map", "code_check", "code_definition", "code_references", "code_diagnostics"]
@@ -224,7 +224,7 @@ describe("agents.ts registerAgents", () => {
 describe("per-agent settings in registerAgents", () => {
   type Agents = Record<string, Record<string, unknown>>
   function register(cfg: Record<string, unknown>, options: unknown) {
-    const parsed = parseOptions(options)
+    const parsed = pluginOptions(options)
     expect(parsed.ok, parsed.ok ? "" : parsed.error).toBe(true)
     registerAgents(cfg as Config, { codeTools: [], codeToolsForAllAgents: false, agents: parsed.options.agents })
     return (cfg as { agent: Agents }).agent

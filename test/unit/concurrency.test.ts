@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { Aimd, isProviderPushback, type LimitChange, memoryProbe } from "../../src/mission/concurrency.js"
+import { Aimd, type LimitChange, memoryProbe } from "../../src/mission/concurrency.js"
+import { isProviderPushback } from "../../src/mission/provider-errors.js"
 
 afterEach(() => vi.restoreAllMocks())
 

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os"
 import path from "node:path"
 import type { PluginInput } from "@opencode-ai/plugin"
 import { afterEach, describe, expect, it } from "vitest"
-import { configJsonSchemaText, loadConfig, Options, parseOptions, reportConfigError } from "../../src/config.js"
+import { configJsonSchemaText, loadConfig, Options, reportConfigError } from "../../src/config.js"
+import { pluginOptions } from "../support/helpers.js"
 
 const made: string[] = []
 afterEach(() => {
@@ -128,7 +129,7 @@ describe("config.ts loadConfig", () => {
   })
 
   it("names plugin options as the source of their errors", () => {
-    const error = errorOf(parseOptions({ concurrency: 0, verbose: true }))
+    const error = errorOf(pluginOptions({ concurrency: 0, verbose: true }))
     expect(error).toContain("- opencode.json (plugin options): concurrency: expected integer from 1 to 32, got 0")
     expect(error).toContain("- opencode.json (plugin options): verbose: unknown key")
   })
