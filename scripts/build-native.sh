@@ -3,7 +3,8 @@
 # native/analysis.<platform>.node, offline when possible.
 #
 #   scripts/build-native.sh               release build + copy of the .node file
-#   scripts/build-native.sh check         cargo fmt --check, clippy -D warnings, cargo test
+#   scripts/build-native.sh check         cargo fmt --check, clippy (warnings, undocumented
+#                                         unsafe blocks, unsafe ops in unsafe fns: errors), cargo test
 #   scripts/build-native.sh cargo ARGS..  any cargo command with the same set-up
 #
 # Offline set-up (applied here, never written into the crate): when Debian's
@@ -106,7 +107,7 @@ case "${1:-build}" in
     ;;
   check)
     cargo fmt --manifest-path "$crate/Cargo.toml" --check
-    cargo clippy "${cargo_args[@]}" --all-targets -- -D warnings
+    cargo clippy "${cargo_args[@]}" --all-targets -- -D warnings -D clippy::undocumented_unsafe_blocks -D unsafe_op_in_unsafe_fn
     cargo test "${cargo_args[@]}" --all-targets
     ;;
   cargo)

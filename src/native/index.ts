@@ -3,7 +3,8 @@
 // When the addon is missing, `nativeStatus()` says why and every call
 // rejects with a NativeError whose code is "E_NATIVE_MISSING".
 
-import { type Binding, BUILD_COMMAND, load } from "./load.js";
+import { type AsyncExport, type Binding, BUILD_COMMAND, load } from "./load.js";
+import { NATIVE_ERROR_CODES } from "./types.js";
 import type {
   DiagnosticsReport,
   ImportsReport,
@@ -59,22 +60,15 @@ export interface RepoMapOptions {
   threads?: number;
 }
 
-const CODES: readonly NativeErrorCode[] = [
-  "E_NATIVE_MISSING",
-  "E_BAD_REQUEST",
-  "E_OUTSIDE_ROOT",
-  "E_BAD_QUERY",
-  "E_UNKNOWN_LANGUAGE",
-  "E_IO",
-  "E_PANIC",
-];
-
 function toNativeError(error: unknown): NativeError {
   if (error instanceof NativeError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
-  const known = CODES.find((c) => c === code);
-  return new NativeError(known ?? "E_IO", message);
+  const known = NATIVE_ERROR_CODES.find((c) => c === code) ?? "E_IO";
+  if (known === "E_INTERNAL") {
+    return new NativeError(known, `the JavaScript runtime failed the native addon's call (not a problem of the request; it may work if tried again): ${message}`);
+  }
+  return new NativeError(known, message);
 }
 
 function binding(): Binding {
@@ -82,19 +76,6 @@ function binding(): Binding {
   if (!loaded.ok) throw new NativeError("E_NATIVE_MISSING", loaded.reason);
   return loaded.binding;
 }
-
-type AsyncExport =
-  | "outlineAsync"
-  | "checkAsync"
-  | "queryAsync"
-  | "importsAsync"
-  | "repoMapAsync"
-  | "diagnosticsAsync"
-  | "lspStartAsync"
-  | "lspCheckAsync"
-  | "lspCloseAsync"
-  | "definitionAsync"
-  | "referencesAsync";
 
 async function call<T>(name: AsyncExport, request: object): Promise<T> {
   let text: string;
@@ -201,7 +182,7 @@ export interface DiagnosticsOptions {
   languageId?: string;
   /** Whole session limit, server start included (default 30,000; max 300,000). */
   timeoutMs?: number;
-  /** Quiet time after the last report once every file reported (default 300). */
+  /** Quiet time after the last report once every file reported (default: the addon's, `languages().settleMs`). */
   settleMs?: number;
   /** Sent as `initializationOptions`. */
   initializationOptions?: unknown;
@@ -232,7 +213,7 @@ export interface LspStartOptions {
 export interface LspCheckOptions {
   /** Limit of this check (default 30,000; max 300,000). */
   timeoutMs?: number;
-  /** Quiet time after the last report once every file reported (default 300). */
+  /** Quiet time after the last report once every file reported (default: the addon's, `languages().settleMs`). */
   settleMs?: number;
 }
 

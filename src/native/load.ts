@@ -21,71 +21,37 @@ export const PACKAGE_NAME = "opencode-orchestrator";
 /** Environment variable that points at a specific .node file. */
 export const NATIVE_PATH_ENV = "OPENCODE_ORCHESTRATOR_NATIVE";
 
-type Sync = (request: string) => string;
-type Async = (request: string) => Promise<string>;
-
-/** What the addon exports: each function takes and returns JSON text. */
-export interface Binding {
-  outline: Sync;
-  outlineAsync: Async;
-  check: Sync;
-  checkAsync: Async;
-  query: Sync;
-  queryAsync: Async;
-  imports: Sync;
-  importsAsync: Async;
-  repoMap: Sync;
-  repoMapAsync: Async;
-  languages: Sync;
-  languagesAsync: Async;
-  diagnostics: Sync;
-  diagnosticsAsync: Async;
-  lspStart: Sync;
-  lspStartAsync: Async;
-  lspCheck: Sync;
-  lspCheckAsync: Async;
-  lspClose: Sync;
-  lspCloseAsync: Async;
-  lspCloseAll: Sync;
-  lspCloseAllAsync: Async;
-  definition: Sync;
-  definitionAsync: Async;
-  references: Sync;
-  referencesAsync: Async;
-  debugPanic: Sync;
-  debugPanicAsync: Async;
-}
-
-const EXPORTS: readonly (keyof Binding)[] = [
-  "outline",
+/**
+ * The addon's functions by JavaScript name, as `crates/analysis/src/api.rs` (`EXPORTS`) registers
+ * them (test/native/addon.test.ts checks that the two agree). Each takes and returns JSON text.
+ * Anything that parses files, walks a repository or waits for a language server is async only (a
+ * Promise, run on the host's worker pool); the sync ones never wait.
+ */
+export const ASYNC_EXPORTS = [
   "outlineAsync",
-  "check",
   "checkAsync",
-  "query",
   "queryAsync",
-  "imports",
   "importsAsync",
-  "repoMap",
   "repoMapAsync",
-  "languages",
-  "languagesAsync",
-  "diagnostics",
-  "diagnosticsAsync",
-  "lspStart",
-  "lspStartAsync",
-  "lspCheck",
-  "lspCheckAsync",
-  "lspClose",
-  "lspCloseAsync",
-  "lspCloseAll",
-  "lspCloseAllAsync",
-  "definition",
   "definitionAsync",
-  "references",
   "referencesAsync",
-  "debugPanic",
-  "debugPanicAsync",
-];
+  "diagnosticsAsync",
+  "lspStartAsync",
+  "lspCheckAsync",
+  "lspCloseAsync",
+] as const;
+export const SYNC_EXPORTS = ["languages", "lspCloseAll"] as const;
+
+export type AsyncExport = (typeof ASYNC_EXPORTS)[number];
+export type SyncExport = (typeof SYNC_EXPORTS)[number];
+
+/** What the addon exports. */
+export type Binding = { readonly [K in AsyncExport]: (request: string) => Promise<string> } & {
+  readonly [K in SyncExport]: (request: string) => string;
+};
+
+/** Every export's name. */
+export const EXPORTS: readonly (keyof Binding)[] = [...ASYNC_EXPORTS, ...SYNC_EXPORTS];
 
 /** napi-rs platform triples for this process, most likely first (on Linux the libc is not probed: npm installs only the matching package). */
 export function platformTriples(platform: string = process.platform, arch: string = process.arch): string[] {

@@ -21,7 +21,7 @@ export async function typeErrors(
   const toServer = (file: string) => path.relative(serverRoot, path.resolve(root, file))
   const fromServer = (file: string) => path.relative(root, path.resolve(serverRoot, file))
   for (const { server, files: group } of groups) {
-    const report = await warmDiagnostics(serverRoot, group.map(toServer), { command: server.command, timeoutMs, settleMs: 500, idleMs: idleMs(servers) })
+    const report = await warmDiagnostics(serverRoot, group.map(toServer), { command: server.command, timeoutMs, idleMs: idleMs(servers) })
     if (!report.server.started || report.timedOut || report.server.error) {
       result.skipped.push(`${server.name} (from ${describeSource(server.source)}) gave no answer: ${report.server.error ?? "timed out"}`)
       continue

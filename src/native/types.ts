@@ -1,4 +1,4 @@
-// JSON shapes returned by the native addon (crates/analysis/src/api.rs).
+// JSON shapes returned by the native addon (crates/analysis/src/api.rs), and its error codes.
 // Lines and columns are 1-based; columns count bytes.
 
 export type Language = "typescript" | "tsx" | "javascript" | "python" | "go" | "rust" | "json";
@@ -120,6 +120,8 @@ export interface LanguagesInfo {
   version: string;
   languages: { name: Language; extensions: string[] }[];
   maxBytes: number;
+  /** The default quiet time a language-server check waits after the last report (`settleMs`). */
+  settleMs: number;
 }
 
 /** A place in the repository (symbol index). */
@@ -226,12 +228,18 @@ export interface LspCheckReport {
   closed: number;
 }
 
-/** Codes of errors raised by the addon, plus E_NATIVE_MISSING from the loader. */
-export type NativeErrorCode =
-  | "E_NATIVE_MISSING"
-  | "E_BAD_REQUEST"
-  | "E_OUTSIDE_ROOT"
-  | "E_BAD_QUERY"
-  | "E_UNKNOWN_LANGUAGE"
-  | "E_IO"
-  | "E_PANIC";
+/**
+ * Codes of errors raised by the addon (crates/analysis/src/error.rs), plus E_NATIVE_MISSING from
+ * the loader. E_INTERNAL: the host's Node-API failed a call or cancelled the work, not the request.
+ */
+export const NATIVE_ERROR_CODES = [
+  "E_NATIVE_MISSING",
+  "E_BAD_REQUEST",
+  "E_OUTSIDE_ROOT",
+  "E_BAD_QUERY",
+  "E_UNKNOWN_LANGUAGE",
+  "E_IO",
+  "E_PANIC",
+  "E_INTERNAL",
+] as const;
+export type NativeErrorCode = (typeof NATIVE_ERROR_CODES)[number];

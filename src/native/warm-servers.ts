@@ -26,7 +26,7 @@ export interface WarmOptions {
   command: string[];
   /** Limit of the server's start, and again of the check. */
   timeoutMs: number;
-  /** Quiet time after the last report (default 300). */
+  /** Quiet time after the last report (default: the addon's, `languages().settleMs`). */
   settleMs?: number;
   /** Close the server after this long without a check; 0: a fresh server for this call only. */
   idleMs: number;

@@ -6,9 +6,6 @@ import { native, plural } from "./shared.js";
 
 /** Limit of a server's start, and again of one check: a cold tsserver on a large project is slow. */
 const TIMEOUT_MS = 60_000;
-/** typescript-language-server publishes syntax, then semantic, then
- * suggestion diagnostics (debounced 50 ms): wait for the later rounds. */
-const SETTLE_MS = 500;
 
 export function codeDiagnosticsTool(servers: ServerSettings = {}): ToolDefinition {
   return tool({
@@ -28,7 +25,7 @@ export function codeDiagnosticsTool(servers: ServerSettings = {}): ToolDefinitio
       let problems = 0;
       for (const { server, files } of groups) {
         const report = await native("code_diagnostics", () =>
-          warmDiagnostics(ctx.directory, files, { command: server.command, timeoutMs: TIMEOUT_MS, settleMs: SETTLE_MS, idleMs: idleMs(servers) }),
+          warmDiagnostics(ctx.directory, files, { command: server.command, timeoutMs: TIMEOUT_MS, idleMs: idleMs(servers) }),
         );
         if (report.server.error) notes.push(`${server.name}: ${report.server.error}`);
         for (const file of report.files) {

@@ -18,23 +18,66 @@ use serde::{Deserialize, Serialize};
 
 pub type Handler = fn(&str) -> Result<String>;
 
-/// Export name → handler. Each is exported twice: `name` (synchronous) and
-/// `nameAsync` (runs on a worker thread, returns a Promise).
-pub const EXPORTS: &[(&str, Handler)] = &[
-    ("outline", outline),
-    ("check", check),
-    ("query", query),
-    ("imports", imports),
-    ("repoMap", repo_map),
-    ("languages", languages),
-    ("definition", crate::symbols::definition_json),
-    ("references", crate::symbols::references_json),
-    ("diagnostics", diagnostics),
-    ("lspStart", lsp_start),
-    ("lspCheck", lsp_check),
-    ("lspClose", lsp_close),
-    ("lspCloseAll", lsp_close_all),
-    ("debugPanic", debug_panic),
+/// How JavaScript calls an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `name(request)` on the JavaScript thread: only for calls that never
+    /// wait (no repository walk, no language server).
+    Sync,
+    /// `nameAsync(request)`, a Promise, run on the host's worker pool: every
+    /// call that parses files, walks a repository or waits for a server.
+    Async,
+}
+
+pub struct Export {
+    pub name: &'static str,
+    pub mode: Mode,
+    pub handler: Handler,
+}
+
+impl Export {
+    const fn sync(name: &'static str, handler: Handler) -> Export {
+        Export {
+            name,
+            mode: Mode::Sync,
+            handler,
+        }
+    }
+
+    const fn asynchronous(name: &'static str, handler: Handler) -> Export {
+        Export {
+            name,
+            mode: Mode::Async,
+            handler,
+        }
+    }
+
+    /// The JavaScript name: `name`, or `nameAsync` for an async export.
+    pub fn js_name(&self) -> String {
+        match self.mode {
+            Mode::Sync => self.name.to_string(),
+            Mode::Async => format!("{}Async", self.name),
+        }
+    }
+}
+
+/// Every export of the addon, once. `src/native/load.ts` names the same
+/// JavaScript functions; `test/native/addon.test.ts` checks that they agree.
+pub const EXPORTS: &[Export] = &[
+    Export::asynchronous("outline", outline),
+    Export::asynchronous("check", check),
+    Export::asynchronous("query", query),
+    Export::asynchronous("imports", imports),
+    Export::asynchronous("repoMap", repo_map),
+    Export::asynchronous("definition", crate::symbols::definition_json),
+    Export::asynchronous("references", crate::symbols::references_json),
+    Export::asynchronous("diagnostics", diagnostics),
+    Export::asynchronous("lspStart", lsp_start),
+    Export::asynchronous("lspCheck", lsp_check),
+    Export::asynchronous("lspClose", lsp_close),
+    Export::sync("languages", languages),
+    // Kills without waiting: exit handlers cannot wait for a promise.
+    Export::sync("lspCloseAll", lsp_close_all),
 ];
 
 const DEFAULT_QUERY_LIMIT: usize = 500;
@@ -91,7 +134,7 @@ fn per_file<R: Send>(
             let tree = parser.parse(src.lang, &src.text)?;
             Ok(f(src, &tree))
         },
-    )
+    )?
     .into_iter()
     .collect()
 }
@@ -305,6 +348,8 @@ struct Info {
     version: &'static str,
     languages: Vec<LanguageInfo>,
     max_bytes: u64,
+    /// The language-server checks' default settle time.
+    settle_ms: u64,
 }
 
 pub fn languages(_json: &str) -> Result<String> {
@@ -318,6 +363,7 @@ pub fn languages(_json: &str) -> Result<String> {
             })
             .collect(),
         max_bytes: DEFAULT_MAX_BYTES,
+        settle_ms: crate::lsp::DEFAULT_SETTLE_MS,
     })
 }
 
@@ -350,12 +396,6 @@ pub fn lsp_close(json: &str) -> Result<String> {
 /// `{}` → `{closed: n}`: kills every server the calling environment started.
 pub fn lsp_close_all(_json: &str) -> Result<String> {
     respond(&serde_json::json!({ "closed": crate::lsp::warm::close_all_mine() }))
-}
-
-/// Panics on purpose: lets tests prove that a panic becomes a JS error and
-/// the host survives.
-pub fn debug_panic(json: &str) -> Result<String> {
-    panic!("debugPanic called with {json}");
 }
 
 #[cfg(test)]

@@ -16,8 +16,12 @@ pub enum ErrorCode {
     UnknownLanguage,
     /// The file system said no (root missing, unreadable directory, ...).
     Io,
-    /// Analysis code panicked; the panic was caught at the boundary.
+    /// Analysis code panicked; the panic was caught and reported (see
+    /// `panics`).
     Panic,
+    /// The host's Node-API failed a call, or cancelled queued work: not a
+    /// problem of the request.
+    Internal,
 }
 
 impl ErrorCode {
@@ -29,6 +33,7 @@ impl ErrorCode {
             ErrorCode::UnknownLanguage => "E_UNKNOWN_LANGUAGE",
             ErrorCode::Io => "E_IO",
             ErrorCode::Panic => "E_PANIC",
+            ErrorCode::Internal => "E_INTERNAL",
         }
     }
 }

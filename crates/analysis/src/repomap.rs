@@ -94,7 +94,7 @@ pub fn repo_map(root: &Root, opts: &MapOptions) -> Result<RepoMap> {
             }
             _ => None,
         },
-    );
+    )?;
     let mut paths = Vec::new();
     let mut files = Vec::new();
     for ((path, _), tags) in found.files.iter().zip(parsed) {

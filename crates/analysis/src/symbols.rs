@@ -145,8 +145,9 @@ impl Index {
         &self.root
     }
 
-    /// Brings the index up to date with the file system.
-    pub fn refresh(&mut self, threads: usize) -> RefreshStats {
+    /// Brings the index up to date with the file system. A panic while
+    /// parsing is an error; the files it did not reach stay as they were.
+    pub fn refresh(&mut self, threads: usize) -> Result<RefreshStats> {
         let started = Instant::now();
         let mut stats = RefreshStats::default();
         let found = discover(&self.root, |lang| lang != Lang::Json, MAX_FILES);
@@ -221,7 +222,7 @@ impl Index {
                 let tree = parser.parse(job.lang, &text).ok()?;
                 Some(index_file(&tree, &text, job, resolver, read_at))
             },
-        );
+        )?;
         stats.parsed = jobs.len();
         for (job, entry) in jobs.into_iter().zip(built) {
             match entry {
@@ -238,7 +239,7 @@ impl Index {
         }
         stats.files = self.files.len();
         stats.refresh_ms = started.elapsed().as_millis() as u64;
-        stats
+        Ok(stats)
     }
 
     /// The identifier at `line:column` (1-based; column in bytes) of an
@@ -638,7 +639,7 @@ fn lookup(json: &str, with_references: bool) -> Result<String> {
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let threads = req.threads.unwrap_or(0);
     let report = with_index(root, |index| -> Result<SymbolReport> {
-        let stats = index.refresh(threads);
+        let stats = index.refresh(threads)?;
         let (name, at) = match (position, &file) {
             (Some((line, column)), Some(f)) => {
                 let found = index.identifier_at(f, line, column)?;
@@ -739,9 +740,9 @@ mod tests {
     #[test]
     fn incremental_refresh_parses_only_what_changed() {
         let (dir, mut index) = project("incr", FILES);
-        let first = index.refresh(1);
+        let first = index.refresh(1).unwrap();
         assert_eq!((first.files, first.parsed, first.removed), (4, 4, 0));
-        let second = index.refresh(1);
+        let second = index.refresh(1).unwrap();
         assert_eq!(second.parsed, 0, "{second:?}");
         assert_eq!(second.files, 4);
         // Just written: the mtimes are racy, so the content was hashed.
@@ -752,7 +753,7 @@ mod tests {
             "export function init() {}\nexport function extra() {}\n",
         )
         .unwrap();
-        let third = index.refresh(1);
+        let third = index.refresh(1).unwrap();
         assert_eq!(third.parsed, 1, "{third:?}");
         assert_eq!(
             places(&index.definitions("extra", None)),
@@ -773,12 +774,12 @@ mod tests {
             .unwrap()
             .set_modified(mtime)
             .unwrap();
-        let fourth = index.refresh(1);
+        let fourth = index.refresh(1).unwrap();
         assert_eq!(fourth.parsed, 1, "{fourth:?}");
         assert!(index.definitions("helper", None).is_empty());
 
         fs::remove_file(dir.join("src/c.ts")).unwrap();
-        let fifth = index.refresh(1);
+        let fifth = index.refresh(1).unwrap();
         assert_eq!((fifth.parsed, fifth.removed, fifth.files), (0, 1, 3));
         assert!(index.definitions("extra", None).is_empty());
     }
@@ -795,15 +796,15 @@ mod tests {
                 .set_modified(old)
                 .unwrap();
         }
-        index.refresh(1);
-        let again = index.refresh(1);
+        index.refresh(1).unwrap();
+        let again = index.refresh(1).unwrap();
         assert_eq!((again.parsed, again.hashed), (0, 0));
     }
 
     #[test]
     fn ambiguity_is_listed_and_ranked() {
         let (_dir, mut index) = project("ambig", FILES);
-        index.refresh(0);
+        index.refresh(0).unwrap();
         let mut defs = index.definitions("init", Some("src/a.ts"));
         index.fill_context(&mut defs);
         assert_eq!(
@@ -855,7 +856,7 @@ mod tests {
                 ("other/other.go", "package other\n\nfunc Open() int { return 2 }\n"),
             ],
         );
-        index.refresh(1);
+        index.refresh(1).unwrap();
         let defs = index.definitions("Open", Some("main.go"));
         assert_eq!(
             places(&defs),

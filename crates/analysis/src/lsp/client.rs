@@ -5,10 +5,12 @@
 //! helper threads keep the caller from ever blocking on the server: a writer
 //! (stdin), a reader (stdout → framed JSON → bounded channel) and a stderr
 //! drain that keeps the last few KiB for error messages. The caller only
-//! waits on the channel, always with a deadline. Dropping a [`Server`] kills
+//! waits on the channel, always with a deadline. A panic on a helper thread
+//! arrives on that channel too ([`Next::Failed`]), never lost with the thread. Dropping a [`Server`] kills
 //! the group and reaps the process, on every path (errors, timeouts, panics).
 
 use super::framing::{write_message, FrameReader};
+use crate::panics;
 use serde_json::{json, Value};
 use std::io::{self, Read};
 use std::path::Path;
@@ -54,11 +56,15 @@ pub enum Next {
     Closed(String),
     /// The server went over a [`Limits`] bound; the reason, for people.
     Flood(String),
+    /// A helper thread of ours panicked; the error message, for people.
+    Failed(String),
 }
 
 enum Event {
     Message(Value, usize),
     Closed(Option<String>),
+    /// A helper thread panicked (see [`spawn_helper`]).
+    Panicked(String),
 }
 
 /// Kills a server's process group from another thread (closing a session
@@ -135,39 +141,36 @@ impl Server {
             group_killed: false,
         };
         if let Some(mut stdin) = stdin {
-            thread::Builder::new()
-                .name("lsp-writer".into())
-                .spawn(move || {
-                    for body in writer_rx {
-                        if write_message(&mut stdin, &body).is_err() {
-                            break;
-                        }
+            spawn_helper("lsp-writer", events_tx.clone(), move || {
+                for body in writer_rx {
+                    if write_message(&mut stdin, &body).is_err() {
+                        break;
                     }
-                })?;
-        }
-        if let Some(stdout) = stdout {
-            let max = limits.max_message_bytes;
-            thread::Builder::new()
-                .name("lsp-reader".into())
-                .spawn(move || read_loop(stdout, max, events_tx))?;
+                }
+            })?;
         }
         if let Some(mut stderr) = stderr {
             let tail = Arc::clone(&server.stderr_tail);
-            thread::Builder::new()
-                .name("lsp-stderr".into())
-                .spawn(move || {
-                    let mut chunk = [0u8; 4096];
-                    while let Ok(n) = stderr.read(&mut chunk) {
-                        if n == 0 {
-                            break;
-                        }
-                        if let Ok(mut tail) = tail.lock() {
-                            tail.extend_from_slice(&chunk[..n]);
-                            let excess = tail.len().saturating_sub(STDERR_TAIL_BYTES);
-                            tail.drain(..excess);
-                        }
+            spawn_helper("lsp-stderr", events_tx.clone(), move || {
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = stderr.read(&mut chunk) {
+                    if n == 0 {
+                        break;
                     }
-                })?;
+                    if let Ok(mut tail) = tail.lock() {
+                        tail.extend_from_slice(&chunk[..n]);
+                        let excess = tail.len().saturating_sub(STDERR_TAIL_BYTES);
+                        tail.drain(..excess);
+                    }
+                }
+            })?;
+        }
+        if let Some(stdout) = stdout {
+            let max = limits.max_message_bytes;
+            let events = events_tx.clone();
+            spawn_helper("lsp-reader", events_tx, move || {
+                read_loop(stdout, max, events)
+            })?;
         }
         Ok(server)
     }
@@ -237,6 +240,7 @@ impl Server {
                 Event::Closed(Some(reason)) => {
                     return Next::Closed(format!("unreadable server output: {reason}"));
                 }
+                Event::Panicked(error) => return Next::Failed(error),
             };
             self.messages += 1;
             self.bytes += size;
@@ -346,6 +350,26 @@ impl Drop for Server {
     }
 }
 
+/// Runs `f` on a thread named `name`; if it panics, the panic is sent on
+/// `events` as an error (the session then reports it and ends).
+fn spawn_helper(
+    name: &str,
+    events: SyncSender<Event>,
+    f: impl FnOnce() + Send + 'static,
+) -> io::Result<()> {
+    let what = format!("the {name} thread");
+    thread::Builder::new().name(name.into()).spawn(move || {
+        if let Err(error) = panics::catch(&what, || {
+            f();
+            Ok(())
+        }) {
+            // The session is gone when nobody receives: nobody to tell.
+            let _ = events.send(Event::Panicked(error.message));
+        }
+    })?;
+    Ok(())
+}
+
 fn read_loop(stdout: impl Read, max_body: usize, events: SyncSender<Event>) {
     let mut reader = FrameReader::new(stdout, max_body);
     loop {
@@ -387,3 +411,28 @@ pub fn kill_group(pgid: u32) {
 
 #[cfg(not(unix))]
 pub fn kill_group(_pgid: u32) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_on_a_helper_thread_is_sent_as_an_event() {
+        crate::panics::install_hook();
+        let (tx, rx) = mpsc::sync_channel(1);
+        spawn_helper("lsp-reader", tx, || panic!("bad frame")).unwrap();
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Event::Panicked(message)) => {
+                assert!(
+                    message.starts_with("internal error (panic at src/lsp/client.rs:"),
+                    "{message}"
+                );
+                assert!(
+                    message.ends_with("in the lsp-reader thread): bad frame"),
+                    "{message}"
+                );
+            }
+            _ => panic!("no panic event"),
+        }
+    }
+}

@@ -25,7 +25,13 @@ use std::time::{Duration, Instant};
 
 pub const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 pub const MAX_TIMEOUT_MS: u64 = 300_000;
-pub const DEFAULT_SETTLE_MS: u64 = 300;
+/// The quiet time a check waits, once every file has a report, after the
+/// last report before answering: typescript-language-server publishes a
+/// file's syntax, then semantic, then suggestion diagnostics as separate
+/// reports (each debounced 50 ms), and the later ones must not be missed.
+/// The one value for every caller (JavaScript passes none; `settleMs`
+/// overrides it per call).
+pub const DEFAULT_SETTLE_MS: u64 = 500;
 /// Files above this are refused (they would be sent whole in `didOpen`).
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub const MAX_FILES: usize = 500;

@@ -134,6 +134,21 @@ pub struct Check {
     pub closed: usize,
 }
 
+/// What a check sends to bring the server's documents in line with the
+/// disk and the request (see [`Session::plan_sync`]).
+struct Changes<'f> {
+    close: Vec<PathBuf>,
+    /// Path and current text.
+    reopen: Vec<(PathBuf, String)>,
+    open: Vec<&'f Source>,
+}
+
+impl Changes<'_> {
+    fn is_empty(&self) -> bool {
+        self.close.is_empty() && self.reopen.is_empty() && self.open.is_empty()
+    }
+}
+
 struct Doc {
     rel: String,
     text: String,
@@ -164,6 +179,7 @@ fn describe(server: &mut Server, why: Next, during: &str) -> String {
     match why {
         Next::Timeout => format!("the server stopped answering {during}"),
         Next::Flood(reason) => format!("output limit exceeded: {reason}"),
+        Next::Failed(error) => format!("{error} ({during})"),
         Next::Closed(reason) => {
             let status = server
                 .wait_exit(Duration::from_millis(500))
@@ -293,7 +309,9 @@ impl Session {
         Ok(self.check_sources(sources, timeout, settle))
     }
 
-    /// [`Session::check`] for files already read.
+    /// [`Session::check`] for files already read: bring the server's
+    /// documents in line ([`Session::plan_sync`], [`Session::send_sync`]),
+    /// wait for the reports ([`Session::await_reports`]), answer.
     pub fn check_sources(
         &mut self,
         files: Vec<Source>,
@@ -320,19 +338,70 @@ impl Session {
         }
         self.checks += 1;
         self.server.reset_counts();
-        // What the server sent since the last check (reports, its requests).
+        if let Err(why) = self.take_idle_reports() {
+            return self.died(check, why, "while idle", files);
+        }
+        let requested: HashSet<PathBuf> = files.iter().map(|f| f.abs.clone()).collect();
+        let sync = self.plan_sync(&files, &requested);
+        match self.send_sync(&sync, deadline) {
+            Ok(()) => {}
+            Err(Next::Timeout) => {
+                check.timed_out = true;
+                check.error = Some(format!(
+                    "the server answered no request within {} ms",
+                    timeout.as_millis()
+                ));
+                check.files = files.iter().map(|f| unreported(&f.rel)).collect();
+                return check;
+            }
+            Err(why) => return self.died(check, why, "during diagnostics", files),
+        }
+        check.opened = sync.open.len();
+        check.reopened = sync.reopen.len();
+        check.closed = sync.close.len();
+        for file in &files {
+            if let Some(doc) = self.docs.get_mut(&file.abs) {
+                doc.asked = self.checks;
+            }
+        }
+        // Nothing sent and everything known: answered from what was reported.
+        if !sync.is_empty() || !self.complete(&requested) {
+            match self.await_reports(&requested, deadline, settle) {
+                Ok(complete) => check.timed_out = !complete,
+                Err(why) => return self.died(check, why, "during diagnostics", files),
+            }
+        }
+        check.diagnostics_ms = ms_since(started);
+        if check.timed_out {
+            check.error = Some(self.missing_error(&files, timeout));
+        }
+        check.files = files.iter().map(|f| self.reported(f)).collect();
+        check
+    }
+
+    /// Applies what the server sent since the last check (reports, its
+    /// requests); `Err` when it is gone.
+    fn take_idle_reports(&mut self) -> std::result::Result<(), Next> {
         loop {
             match self.server.next(Instant::now()) {
                 Next::Message(m) => {
                     self.take(&m);
                 }
-                Next::Timeout => break,
-                why => return self.died(check, why, "while idle", files),
+                Next::Timeout => return Ok(()),
+                why => return Err(why),
             }
         }
-        let requested: HashSet<PathBuf> = files.iter().map(|f| f.abs.clone()).collect();
-        let mut close = Vec::new();
-        let mut reopen: Vec<(PathBuf, String)> = Vec::new();
+    }
+
+    /// What must be sent for `files`: documents to close (deleted, or not
+    /// asked for in [`KEEP_CHECKS`] checks), to re-open (changed on disk or in
+    /// the request; with any change, every requested one) and to open.
+    fn plan_sync<'f>(&self, files: &'f [Source], requested: &HashSet<PathBuf>) -> Changes<'f> {
+        let mut sync = Changes {
+            close: Vec::new(),
+            reopen: Vec::new(),
+            open: Vec::new(),
+        };
         for (path, doc) in &self.docs {
             if requested.contains(path) {
                 continue;
@@ -342,62 +411,56 @@ impl Session {
                 .filter(|m| m.len() <= MAX_FILE_BYTES)
                 .and_then(|_| std::fs::read(path).ok());
             match current {
-                Some(_) if self.checks - doc.asked >= KEEP_CHECKS => close.push(path.clone()),
+                Some(_) if self.checks - doc.asked >= KEEP_CHECKS => sync.close.push(path.clone()),
                 Some(bytes) => {
                     let text = String::from_utf8_lossy(&bytes);
                     if text != doc.text {
-                        reopen.push((path.clone(), text.into_owned()));
+                        sync.reopen.push((path.clone(), text.into_owned()));
                     }
                 }
-                None => close.push(path.clone()),
+                None => sync.close.push(path.clone()),
             }
         }
-        let mut open = Vec::new();
         let mut unchanged = Vec::new();
-        for file in &files {
+        for file in files {
             match self.docs.get(&file.abs) {
-                None => open.push(file),
+                None => sync.open.push(file),
                 Some(doc) if doc.text != file.text => {
-                    reopen.push((file.abs.clone(), file.text.clone()))
+                    sync.reopen.push((file.abs.clone(), file.text.clone()))
                 }
                 Some(_) => unchanged.push(file),
             }
         }
         // Any change may alter the diagnostics of the other requested files,
         // and only a (re)opened document is sure to be reported again.
-        if !close.is_empty() || !reopen.is_empty() || !open.is_empty() {
-            reopen.extend(unchanged.iter().map(|f| (f.abs.clone(), f.text.clone())));
+        if !sync.is_empty() {
+            let again = unchanged.iter().map(|f| (f.abs.clone(), f.text.clone()));
+            sync.reopen.extend(again);
         }
-        for path in &close {
+        sync
+    }
+
+    /// Sends `sync`: `didClose`s, the barrier when anything is re-opened
+    /// (see the module documentation), then the `didOpen`s.
+    fn send_sync(&mut self, sync: &Changes, deadline: Instant) -> std::result::Result<(), Next> {
+        for path in &sync.close {
             self.server.notify(
                 "textDocument/didClose",
                 json!({ "textDocument": { "uri": file_uri(path) } }),
             );
             self.docs.remove(path);
         }
-        for (path, _) in &reopen {
+        for (path, _) in &sync.reopen {
             self.server.notify(
                 "textDocument/didClose",
                 json!({ "textDocument": { "uri": file_uri(path) } }),
             );
         }
-        if !reopen.is_empty() {
+        if !sync.reopen.is_empty() {
             let barrier = self.server.request(BARRIER_METHOD, json!({}));
-            match self.await_answer(barrier, deadline) {
-                Ok(()) => {}
-                Err(Next::Timeout) => {
-                    check.timed_out = true;
-                    check.error = Some(format!(
-                        "the server answered no request within {} ms",
-                        timeout.as_millis()
-                    ));
-                    check.files = files.iter().map(|f| unreported(&f.rel)).collect();
-                    return check;
-                }
-                Err(why) => return self.died(check, why, "during diagnostics", files),
-            }
+            self.await_answer(barrier, deadline)?;
         }
-        for (path, text) in &reopen {
+        for (path, text) in &sync.reopen {
             let rel = self.root.relative(path);
             let version = self.send_open(&file_uri(path), &rel, text);
             if let Some(doc) = self.docs.get_mut(path) {
@@ -406,7 +469,7 @@ impl Session {
                 doc.diagnostics = None;
             }
         }
-        for file in &open {
+        for file in &sync.open {
             let uri = file_uri(&file.abs);
             let version = self.send_open(&uri, &file.rel, &file.text);
             self.docs.insert(
@@ -420,76 +483,76 @@ impl Session {
                 },
             );
         }
-        check.opened = open.len();
-        check.reopened = reopen.len();
-        check.closed = close.len();
-        for file in &files {
-            if let Some(doc) = self.docs.get_mut(&file.abs) {
-                doc.asked = self.checks;
-            }
-        }
-        let complete = |docs: &HashMap<PathBuf, Doc>| {
-            requested
-                .iter()
-                .all(|p| docs.get(p).is_some_and(|d| d.diagnostics.is_some()))
-        };
-        // Nothing sent and everything known: answered from what was reported.
-        let answered = check.opened + check.reopened + check.closed == 0 && complete(&self.docs);
-        let mut last_report = Instant::now();
-        if !answered {
-            loop {
-                let all = complete(&self.docs);
-                let until = if all {
-                    (last_report + settle).min(deadline)
-                } else {
-                    deadline
-                };
-                if Instant::now() >= until {
-                    check.timed_out = !all;
-                    break;
-                }
-                match self.server.next(until) {
-                    Next::Message(m) => {
-                        if self.take(&m).is_some_and(|p| requested.contains(&p)) {
-                            last_report = Instant::now();
-                        }
-                    }
-                    Next::Timeout => {}
-                    why => return self.died(check, why, "during diagnostics", files),
-                }
-            }
-        }
-        check.diagnostics_ms = ms_since(started);
-        if check.timed_out {
-            let missing: Vec<&str> = files
-                .iter()
-                .filter(|f| {
-                    self.docs
-                        .get(&f.abs)
-                        .is_none_or(|d| d.diagnostics.is_none())
-                })
-                .map(|f| f.rel.as_str())
-                .collect();
-            check.error = Some(format!(
-                "no diagnostics within {} ms for {}",
-                timeout.as_millis(),
-                missing.join(", ")
-            ));
-        }
-        check.files = files
+        Ok(())
+    }
+
+    /// Every requested document has diagnostics for its current text.
+    fn complete(&self, requested: &HashSet<PathBuf>) -> bool {
+        requested
             .iter()
-            .map(
-                |f| match self.docs.get(&f.abs).and_then(|d| d.diagnostics.clone()) {
-                    Some(diagnostics) => FileDiagnostics {
-                        file: f.rel.clone(),
-                        reported: true,
-                        diagnostics,
-                    },
-                    None => unreported(&f.rel),
-                },
-            )
+            .all(|p| self.docs.get(p).is_some_and(|d| d.diagnostics.is_some()))
+    }
+
+    /// Applies reports until every requested document has one and the
+    /// server has been quiet for `settle`, or until `deadline`; whether they
+    /// all came.
+    fn await_reports(
+        &mut self,
+        requested: &HashSet<PathBuf>,
+        deadline: Instant,
+        settle: Duration,
+    ) -> std::result::Result<bool, Next> {
+        let mut last_report = Instant::now();
+        loop {
+            let all = self.complete(requested);
+            let until = if all {
+                (last_report + settle).min(deadline)
+            } else {
+                deadline
+            };
+            if Instant::now() >= until {
+                return Ok(all);
+            }
+            match self.server.next(until) {
+                Next::Message(m) => {
+                    if self.take(&m).is_some_and(|p| requested.contains(&p)) {
+                        last_report = Instant::now();
+                    }
+                }
+                Next::Timeout => {}
+                why => return Err(why),
+            }
+        }
+    }
+
+    /// Why a check timed out: the files without a report.
+    fn missing_error(&self, files: &[Source], timeout: Duration) -> String {
+        let missing: Vec<&str> = files
+            .iter()
+            .filter(|f| {
+                self.docs
+                    .get(&f.abs)
+                    .is_none_or(|d| d.diagnostics.is_none())
+            })
+            .map(|f| f.rel.as_str())
             .collect();
-        check
+        format!(
+            "no diagnostics within {} ms for {}",
+            timeout.as_millis(),
+            missing.join(", ")
+        )
+    }
+
+    /// A requested file's diagnostics, if reported.
+    fn reported(&self, file: &Source) -> FileDiagnostics {
+        match self.docs.get(&file.abs).and_then(|d| d.diagnostics.clone()) {
+            Some(diagnostics) => FileDiagnostics {
+                file: file.rel.clone(),
+                reported: true,
+                diagnostics,
+            },
+            None => unreported(&file.rel),
+        }
     }
 
     /// Sends `didOpen` with the next version; returns it.
