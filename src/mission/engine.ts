@@ -207,7 +207,8 @@ async function execute(
   openMission(state, {
     handoffs: deps.handoffs,
     cancel: () => internal.abort(),
-    closeServers: async () => deps.analysis.closeServers?.(workspace.checkoutRoot),
+    // Kept checkouts keep their language servers for the next mission; they close when idle (languageServers.idleSec).
+    closeServers: async () => (workspace.keepsCheckouts ? undefined : deps.analysis.closeServers?.(workspace.checkoutRoot)),
   })
   // The work orders' token counter loads (about 0.3 s of one core) while the planner thinks, not when the first round starts.
   void tokenizer().catch(() => undefined)

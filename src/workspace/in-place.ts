@@ -50,6 +50,8 @@ export class InPlaceWorkspace implements Workspace {
     return new InPlaceWorkspace(snapshots, projectDir, base, `off — ${why}, so tasks ran one at a time in place`, scratch)
   }
 
+  readonly keepsCheckouts = false
+
   get checkoutRoot(): string {
     return this.integrationDir
   }

@@ -11,6 +11,8 @@ export interface Workspace {
   readonly integrationDir: string
   /** The directory holding all of the mission's checkouts (where its language servers are rooted). */
   readonly checkoutRoot: string
+  /** Whether the checkouts stay for the project's next mission (checkout.keep), and with them their warm language servers. */
+  readonly keepsCheckouts: boolean
   /** Starts making `count` task checkouts ready in the background (while the planner works). */
   prepare(count: number): void
   /** Prepares a place for each task attempt of a round. */

@@ -149,6 +149,10 @@ export class WorktreeWorkspace implements Workspace {
     return `refs/orchestrator/${this.missionId}/base`
   }
 
+  get keepsCheckouts(): boolean {
+    return this.lease !== undefined
+  }
+
   get checkoutRoot(): string {
     return this.checkouts
   }

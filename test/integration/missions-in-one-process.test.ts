@@ -1,3 +1,4 @@
+import path from "node:path"
 import { describe, expect, it } from "vitest"
 import type { CodeAnalysis } from "../../src/mission/ports.js"
 import { isWithin } from "../../src/paths.js"
@@ -28,6 +29,9 @@ function deferred() {
   return { promise, resolve }
 }
 
+/** Checkouts (and their language servers) that go with each mission. */
+const NOT_KEPT = { checkout: { dependencies: [], timeoutSec: 600, keep: false, idleDays: 14, diskBudgetGB: 20 } }
+
 describe("two missions in one process (fake SDK, real git)", () => {
   it("the end of one closes its own language servers, not the other's", { timeout: 60_000 }, async () => {
     const analysis = serverAnalysis()
@@ -44,7 +48,7 @@ describe("two missions in one process (fake SDK, real git)", () => {
           t.write("a.txt", "a\n")
         },
       },
-      {},
+      NOT_KEPT,
       undefined,
       "Mission A.",
       analysis,
@@ -63,7 +67,7 @@ describe("two missions in one process (fake SDK, real git)", () => {
           t.submitVerdict(PASS)
         },
       },
-      {},
+      NOT_KEPT,
       undefined,
       "Mission B.",
       analysis,
@@ -74,5 +78,12 @@ describe("two missions in one process (fake SDK, real git)", () => {
     expect(bServerAfterA).toBe(true)
     // B's own end closed its servers too.
     expect([...analysis.open]).toEqual([])
+  })
+
+  it("a mission whose checkouts are kept leaves their language servers to the next one (they close when idle)", { timeout: 60_000 }, async () => {
+    const analysis = serverAnalysis()
+    const run = await runScripted(gitRepo(), { planner: planner(plan([task("T1")])) }, {}, undefined, "Mission C.", analysis)
+    expect(run.state.status).toBe("sealed")
+    expect([...analysis.open].some((root) => root.includes(`${path.sep}pool`))).toBe(true)
   })
 })
