@@ -33,6 +33,7 @@ function parseMarkdown(text: string): MarkdownDoc {
 
 /** Every template in prompts/ the engine fills (tool descriptions aside). */
 export const PROMPT_NAMES = [
+  "compaction",
   "plan-request",
   "plan-retry",
   "plan-retry-errors",

@@ -1,3 +1,4 @@
+import { bullets, fill } from "../templates.js"
 import { missionSession } from "./registry.js"
 import type { MissionState } from "./state.js"
 
@@ -12,19 +13,20 @@ export function compactionContext(sessionID: string): string[] {
   const state = missionOfSession(sessionID)
   if (!state) return []
   const open = state.tasks.filter((t) => t.status !== "passed")
-  const lines = [
-    `This session is part of orchestrator mission ${state.id} (status: ${state.status}, round ${state.round}).`,
-    `Mission goal:\n${clipText(state.mission, 4_000)}`,
+  const files = (t: (typeof open)[number]) => (t.spec.files.length ? ` — files: ${t.spec.files.join(", ")}` : "")
+  return [
+    fill("compaction", {
+      id: state.id,
+      status: state.status,
+      round: state.round,
+      mission: clipText(state.mission, 4_000),
+      summary: state.plan?.summary ?? "(no plan yet)",
+      decisions: bullets(state.plan?.decisions),
+      done: state.tasks.length - open.length,
+      total: state.tasks.length,
+      open: bullets(open.map((t) => `${t.spec.id} · ${t.spec.title} [${t.status}]${files(t)}`)),
+    }),
   ]
-  if (state.plan) lines.push(`Plan summary: ${state.plan.summary}`)
-  if (state.plan?.decisions?.length) lines.push(`Plan decisions:\n${state.plan.decisions.map((d) => `- ${d}`).join("\n")}`)
-  const done = state.tasks.length - open.length
-  lines.push(
-    open.length
-      ? `Open tasks (${done}/${state.tasks.length} done):\n${open.map((t) => `- ${t.spec.id} · ${t.spec.title} [${t.status}]${t.spec.files.length ? ` — files: ${t.spec.files.join(", ")}` : ""}`).join("\n")}`
-      : `Tasks: ${done}/${state.tasks.length} done.`,
-  )
-  return [lines.join("\n\n")]
 }
 
 function clipText(text: string, max: number): string {
