@@ -65,7 +65,28 @@ interface EngineRun {
  */
 const idealMs = (n: number, c: number, d: number): number => d * (2 + 2 * Math.ceil(n / c))
 
+/**
+ * Runs `fn` with a fresh, empty checkout home (`$XDG_CACHE_HOME/opencode-orchestrator`), removed
+ * afterwards: kept checkouts neither pile up in the user's cache nor slow later runs' pruning.
+ */
+async function withFreshCache<T>(fn: () => Promise<T>): Promise<T> {
+  const cache = realpathSync(mkdtempSync(path.join(os.tmpdir(), "orch-bench-cache-")))
+  const saved = process.env.XDG_CACHE_HOME
+  process.env.XDG_CACHE_HOME = cache
+  try {
+    return await fn()
+  } finally {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME
+    else process.env.XDG_CACHE_HOME = saved
+    rmSync(cache, { recursive: true, force: true })
+  }
+}
+
 async function engineRun(checkout: EngineCheckout, n: number): Promise<EngineRun> {
+  return withFreshCache(() => engineMission(checkout, n))
+}
+
+async function engineMission(checkout: EngineCheckout, n: number): Promise<EngineRun> {
   const dir = gitRepo()
   const plan: PlanSpec = { summary: `${n} independent files.`, tasks: independentTasks(n) }
   const script: BenchScript = {
