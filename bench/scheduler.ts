@@ -4,29 +4,30 @@
 //   (b) real `opencode` + a scripted model that takes 2 s per reply: 4 independent tasks at plugin
 //       option concurrency 4 vs 1, and the same 4 tasks through OpenCode's own `task` tool.
 // Env: BENCH_ENGINE_RUNS (default 5), BENCH_E2E_RUNS (default 3), BENCH_ONLY=engine|e2e,
-//      BENCH_SESSION_MS (default 20), BENCH_REPLY_MS (default 2000).
+//      BENCH_SESSION_MS (default 20), BENCH_REPLY_MS (default 2000),
+//      BENCH_ENGINE_SIZES (default 10,50,100,200), BENCH_ENGINE_SUBJECT (checkout measured by (a), default this one),
+//      BENCH_ENGINE_BASELINE (another checkout: (a) runs both, interleaved, and compares after ÷ before).
 import { execFileSync } from "node:child_process"
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import os from "node:os"
 import path from "node:path"
-import { Options } from "../src/config.js"
-import { runMission } from "../src/mission/engine.js"
 import type { PlanSpec, TaskSpec } from "../src/mission/plan.js"
-import { Handoffs } from "../src/opencode/handoff.js"
 import type { LogEntry, ModelRequest, ModelServer, Reply } from "../test/support/model-server.js"
 import { startModelServer } from "../test/support/model-server.js"
 import { cleanupAll, makeProject, runOpencode } from "../test/support/opencode.js"
 import { scriptedCoder, workingDirectory } from "../test/support/scripted-coder.js"
-import { FakeSessions, noAnalysis, PASS, silentProgress } from "../test/support/fake-sdk.js"
 import { machine, median, RESULTS_DIR, round, sleep, table, writeResults } from "./support/common.js"
-import { pluginRevision, revisionOf, roleOf, runTask } from "./support/opencode-bench.js"
+import { type BenchScript, type EngineCheckout, loadEngineCheckout } from "./support/engine-checkout.js"
+import { pluginRevision, type revisionOf, roleOf, runTask } from "./support/opencode-bench.js"
 
 const ENGINE_RUNS = Number(process.env.BENCH_ENGINE_RUNS ?? 5)
 const E2E_RUNS = Number(process.env.BENCH_E2E_RUNS ?? 3)
 const SESSION_MS = Number(process.env.BENCH_SESSION_MS ?? 20)
 const REPLY_MS = Number(process.env.BENCH_REPLY_MS ?? 2000)
 const ENGINE_CONCURRENCY = 8
-const SIZES = [10, 50, 100, 200]
+const ENGINE_SIZES = (process.env.BENCH_ENGINE_SIZES ?? "10,50,100,200").split(",").map(Number)
+const ENGINE_SUBJECT = process.env.BENCH_ENGINE_SUBJECT ?? path.resolve(import.meta.dirname, "..")
+const ENGINE_BASELINE = process.env.BENCH_ENGINE_BASELINE
 const ONLY = process.env.BENCH_ONLY
 
 // ------------------------------------------------------------------ (a) engine overhead
@@ -64,11 +65,31 @@ interface EngineRun {
  */
 const idealMs = (n: number, c: number, d: number): number => d * (2 + 2 * Math.ceil(n / c))
 
-async function engineRun(n: number): Promise<EngineRun> {
+/**
+ * Runs `fn` with a fresh, empty checkout home (`$XDG_CACHE_HOME/opencode-orchestrator`), removed
+ * afterwards: kept checkouts neither pile up in the user's cache nor slow later runs' pruning.
+ */
+async function withFreshCache<T>(fn: () => Promise<T>): Promise<T> {
+  const cache = realpathSync(mkdtempSync(path.join(os.tmpdir(), "orch-bench-cache-")))
+  const saved = process.env.XDG_CACHE_HOME
+  process.env.XDG_CACHE_HOME = cache
+  try {
+    return await fn()
+  } finally {
+    if (saved === undefined) delete process.env.XDG_CACHE_HOME
+    else process.env.XDG_CACHE_HOME = saved
+    rmSync(cache, { recursive: true, force: true })
+  }
+}
+
+async function engineRun(checkout: EngineCheckout, n: number): Promise<EngineRun> {
+  return withFreshCache(() => engineMission(checkout, n))
+}
+
+async function engineMission(checkout: EngineCheckout, n: number): Promise<EngineRun> {
   const dir = gitRepo()
-  const handoffs = new Handoffs()
   const plan: PlanSpec = { summary: `${n} independent files.`, tasks: independentTasks(n) }
-  const fake = new FakeSessions(handoffs, {
+  const script: BenchScript = {
     planner: async (t) => {
       await sleep(SESSION_MS)
       t.submitPlan(plan)
@@ -79,50 +100,106 @@ async function engineRun(n: number): Promise<EngineRun> {
     },
     reviewer: async (t) => {
       await sleep(SESSION_MS)
-      t.submitVerdict(PASS)
+      t.submitVerdict(checkout.pass)
     },
-  })
-  // maxTasks is capped at 100 in the user-facing schema; the bench lifts it to reach 200 tasks, and the
-  // child-session budget (default 200) to the planner, a worker and a reviewer per task, and the final review.
-  const options = { ...Options.parse({ concurrency: ENGINE_CONCURRENCY, verifyTimeoutSec: 60 }), maxTasks: Math.max(n, 12), maxChildSessions: 2 * n + 2 }
+  }
   const started = performance.now()
   try {
-    const result = await runMission(
-      { mission: `Create ${n} files.`, directory: dir, commanderSession: "ses_bench", signal: new AbortController().signal },
-      { sessions: fake, handoffs, progress: silentProgress(), options, analysis: noAnalysis },
-    )
+    const outcome = await checkout.runMission({
+      mission: `Create ${n} files.`,
+      directory: dir,
+      script,
+      options: { concurrency: ENGINE_CONCURRENCY, verifyTimeoutSec: 60 },
+      // maxTasks is capped at 100 in the user-facing schema; the bench lifts it to reach 200 tasks, and the
+      // child-session budget (default 200) to the planner, a worker and a reviewer per task, and the final review.
+      lifted: { maxTasks: Math.max(n, 12), maxChildSessions: 2 * n + 2 },
+    })
     const wallMs = performance.now() - started
-    return { tasks: n, wallMs, idealMs: idealMs(n, ENGINE_CONCURRENCY, SESSION_MS), status: result.state.status, sessions: fake.calls.length }
+    return { tasks: n, wallMs, idealMs: idealMs(n, ENGINE_CONCURRENCY, SESSION_MS), status: outcome.status, sessions: outcome.sessions }
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-async function engineBench() {
-  const rows = []
-  for (const n of SIZES) {
-    const runs: EngineRun[] = []
-    for (let i = 0; i < ENGINE_RUNS; i++) {
-      const r = await engineRun(n)
-      console.log(`engine n=${n} run ${i + 1}: ${Math.round(r.wallMs)} ms (ideal ${r.idealMs}) ${r.status}`)
-      runs.push(r)
-    }
-    const sealed = runs.filter((r) => r.status === "sealed")
-    const overheads = sealed.map((r) => (r.wallMs - r.idealMs) / n)
-    rows.push({
-      tasks: n,
-      concurrency: ENGINE_CONCURRENCY,
-      sessionMs: SESSION_MS,
-      runs: runs.length,
-      sealed: sealed.length,
-      idealMs: idealMs(n, ENGINE_CONCURRENCY, SESSION_MS),
-      medianWallMs: round(median(sealed.map((r) => r.wallMs)), 1),
-      medianOverheadPerTaskMs: round(median(overheads), 2),
-      overheadPerTaskMs: overheads.map((x) => round(x, 2)),
-      statuses: runs.map((r) => r.status),
-    })
+const spread = (xs: number[]) => ({ min: round(Math.min(...xs), 2), max: round(Math.max(...xs), 2) })
+
+/** One revision's runs of one size: medians and the run-to-run spread of the overhead per task. */
+function engineRow(n: number, runs: EngineRun[]) {
+  const sealed = runs.filter((r) => r.status === "sealed")
+  const overheads = sealed.map((r) => (r.wallMs - r.idealMs) / n)
+  return {
+    tasks: n,
+    concurrency: ENGINE_CONCURRENCY,
+    sessionMs: SESSION_MS,
+    runs: runs.length,
+    sealed: sealed.length,
+    idealMs: idealMs(n, ENGINE_CONCURRENCY, SESSION_MS),
+    medianWallMs: round(median(sealed.map((r) => r.wallMs)), 1),
+    medianOverheadPerTaskMs: round(median(overheads), 2),
+    overheadPerTaskSpreadMs: sealed.length ? spread(overheads) : null,
+    overheadPerTaskMs: overheads.map((x) => round(x, 2)),
+    statuses: runs.map((r) => r.status),
   }
-  return rows
+}
+type EngineRow = ReturnType<typeof engineRow>
+
+/** After ÷ before for one size: of the medians, and of each interleaved pair (run i of both). */
+function compareRows(before: EngineRow, after: EngineRow, beforeRuns: EngineRun[], afterRuns: EngineRun[]) {
+  const overhead = (r: EngineRun) => (r.wallMs - r.idealMs) / r.tasks
+  const pairs = beforeRuns.flatMap((b, i) => {
+    const a = afterRuns[i]
+    return a && a.status === "sealed" && b.status === "sealed" ? [overhead(a) / overhead(b)] : []
+  })
+  return {
+    tasks: before.tasks,
+    beforeMedianOverheadPerTaskMs: before.medianOverheadPerTaskMs,
+    beforeSpreadMs: before.overheadPerTaskSpreadMs,
+    afterMedianOverheadPerTaskMs: after.medianOverheadPerTaskMs,
+    afterSpreadMs: after.overheadPerTaskSpreadMs,
+    overheadAfterOverBefore: round(after.medianOverheadPerTaskMs / before.medianOverheadPerTaskMs, 3),
+    wallAfterOverBefore: round(after.medianWallMs / before.medianWallMs, 3),
+    pairsOverheadAfterOverBefore: pairs.map((x) => round(x, 3)),
+    /** The after median is no higher than the slowest before run. */
+    withinBeforeSpread: before.overheadPerTaskSpreadMs !== null && after.medianOverheadPerTaskMs <= before.overheadPerTaskSpreadMs.max,
+  }
+}
+
+async function engineBench() {
+  const after = await loadEngineCheckout(ENGINE_SUBJECT)
+  const before = ENGINE_BASELINE ? await loadEngineCheckout(ENGINE_BASELINE) : undefined
+  const sides = before ? [{ label: "before", checkout: before }, { label: "after", checkout: after }] : [{ label: "after", checkout: after }]
+  // Unrecorded warm-up per checkout (module loading, JIT); it also proves the checkout can be driven.
+  for (const { checkout } of sides) {
+    const r = await engineRun(checkout, 2)
+    if (r.status !== "sealed") throw new Error(`cannot drive ${checkout.dir}: a 2-task warm-up mission ended ${r.status}`)
+  }
+  const rows: EngineRow[] = []
+  const baselineRows: EngineRow[] = []
+  const comparison: ReturnType<typeof compareRows>[] = []
+  for (const n of ENGINE_SIZES) {
+    const runs = new Map(sides.map((s) => [s.label, [] as EngineRun[]]))
+    for (let i = 0; i < ENGINE_RUNS; i++) {
+      // Interleaved run by run, and the order flips every run, so load and warmth hit both alike.
+      for (const { label, checkout } of i % 2 ? [...sides].reverse() : sides) {
+        const r = await engineRun(checkout, n)
+        console.log(`engine ${label} (${checkout.revision.commit}) n=${n} run ${i + 1}: ${Math.round(r.wallMs)} ms (ideal ${r.idealMs}) ${r.status}`)
+        runs.get(label)!.push(r)
+      }
+    }
+    const afterRow = engineRow(n, runs.get("after")!)
+    rows.push(afterRow)
+    if (before) {
+      const beforeRow = engineRow(n, runs.get("before")!)
+      baselineRows.push(beforeRow)
+      comparison.push(compareRows(beforeRow, afterRow, runs.get("before")!, runs.get("after")!))
+    }
+  }
+  const describe = (c: EngineCheckout) => ({ ...c.revision, fakeSdk: c.fakeSdk })
+  return {
+    source: describe(after),
+    rows,
+    ...(before ? { baseline: { source: describe(before), rows: baselineRows }, comparison } : {}),
+  }
 }
 
 // ------------------------------------------------------------------ (b) real OpenCode
@@ -311,7 +388,7 @@ type Revision = ReturnType<typeof revisionOf>
 interface Previous {
   engineSource?: Revision
   plugin?: Revision
-  engine?: { measuredAt: string; machine: ReturnType<typeof machine>; rows: Awaited<ReturnType<typeof engineBench>> }
+  engine?: { measuredAt: string; machine: ReturnType<typeof machine> } & Awaited<ReturnType<typeof engineBench>>
   e2e?: { measuredAt: string; machine: ReturnType<typeof machine>; machineAfter?: ReturnType<typeof machine> } & Awaited<ReturnType<typeof e2eBench>>
 }
 
@@ -323,14 +400,54 @@ function readPrevious(): Previous | undefined {
   }
 }
 
+const sourceLabel = (s: Revision) => `${s.commit}${s.dirty ? " + uncommitted changes" : ""}`
+const spreadLabel = (s: { min: number; max: number } | null | undefined) => (s ? `${s.min}–${s.max}` : "–")
+
+function engineMarkdown(engine: NonNullable<Previous["engine"]>, source: Revision): string[] {
+  const md = [
+    `## (a) Engine overhead (src/ at ${sourceLabel(source)}; fake SessionGate, every session ${engine.rows[0]?.sessionMs} ms, concurrency ${ENGINE_CONCURRENCY}, temp git repo, median of ${engine.rows[0]?.runs} runs)`,
+    "",
+    `Measured ${engine.measuredAt}, load ${engine.machine.loadavg.join(" ")}.`,
+    "",
+    "Overhead per task = (wall − ideal) / tasks; ideal = planner + ⌈n/c⌉ worker waves + ⌈n/c⌉ reviewer waves + final review, each one session long.",
+    "",
+    table(
+      ["tasks", "ideal ms", "median wall ms", "median overhead / task ms", "min–max ms", "sealed"],
+      engine.rows.map((r) => [r.tasks, r.idealMs, r.medianWallMs, r.medianOverheadPerTaskMs, spreadLabel(r.overheadPerTaskSpreadMs), `${r.sealed}/${r.runs}`]),
+    ),
+    "",
+  ]
+  if (engine.baseline && engine.comparison) {
+    md.push(
+      `### Before (${sourceLabel(engine.baseline.source)}, ${engine.baseline.source.dir}) and after (${sourceLabel(source)}), interleaved run by run in one process`,
+      "",
+      "Each checkout runs its own engine against its own fake SDK; the order of the two flips every run. Overhead per task in ms: median (min–max over the runs); after ÷ before of the medians, and of each interleaved pair.",
+      "",
+      table(
+        ["tasks", "before", "after", "after ÷ before", "pairs after ÷ before", "after median ≤ slowest before run"],
+        engine.comparison.map((c) => [
+          c.tasks,
+          `${c.beforeMedianOverheadPerTaskMs} (${spreadLabel(c.beforeSpreadMs)})`,
+          `${c.afterMedianOverheadPerTaskMs} (${spreadLabel(c.afterSpreadMs)})`,
+          c.overheadAfterOverBefore,
+          c.pairsOverheadAfterOverBefore.join(", "),
+          c.withinBeforeSpread ? "yes" : "no",
+        ]),
+      ),
+      "",
+    )
+  }
+  return md
+}
+
 async function main(): Promise<void> {
   const started = new Date().toISOString()
   const before = machine()
   // BENCH_ONLY re-runs one part and keeps the other part of the previous results.
   const previous = ONLY ? readPrevious() : undefined
-  const engineSource = ONLY === "e2e" ? previous?.engineSource : revisionOf(path.resolve(import.meta.dirname, ".."))
   const plugin = ONLY === "engine" ? previous?.plugin : pluginRevision()
-  const engine = ONLY === "e2e" ? previous?.engine : { measuredAt: started, machine: before, rows: await engineBench() }
+  const engine = ONLY === "e2e" ? previous?.engine : { measuredAt: started, machine: before, ...(await engineBench()) }
+  const engineSource = ONLY === "e2e" ? previous?.engineSource : engine?.source
   const e2eStarted = new Date().toISOString()
   const e2e = ONLY === "engine" ? previous?.e2e : { measuredAt: e2eStarted, machine: machine(), ...(await e2eBench()), machineAfter: machine() }
   const after = machine()
@@ -341,18 +458,7 @@ async function main(): Promise<void> {
     `${before.cores} cores; the machine was shared with other work (load averages 1/5/15 min below).`,
     "",
   ]
-  if (engine && engineSource) {
-    md.push(
-      `## (a) Engine overhead (src/ at ${engineSource.commit}${engineSource.dirty ? " + uncommitted changes" : ""}; fake SessionGate, every session ${engine.rows[0]?.sessionMs} ms, concurrency ${ENGINE_CONCURRENCY}, temp git repo, median of ${engine.rows[0]?.runs} runs)`,
-      "",
-      `Measured ${engine.measuredAt}, load ${engine.machine.loadavg.join(" ")}.`,
-      "",
-      "Overhead per task = (wall − ideal) / tasks; ideal = planner + ⌈n/c⌉ worker waves + ⌈n/c⌉ reviewer waves + final review, each one session long.",
-      "",
-      table(["tasks", "ideal ms", "median wall ms", "median overhead / task ms", "sealed"], engine.rows.map((r) => [r.tasks, r.idealMs, r.medianWallMs, r.medianOverheadPerTaskMs, `${r.sealed}/${r.runs}`])),
-      "",
-    )
-  }
+  if (engine && engineSource) md.push(...engineMarkdown(engine, engineSource))
   if (e2e && plugin) {
     md.push(
       `## (b) Real OpenCode (plugin ${plugin.commit}${plugin.dirty ? " + uncommitted changes" : ""}), 4 independent tasks, scripted model ${e2e.replyMs} ms per reply (median of ${e2e.summary[0]?.runs} interleaved runs)`,
