@@ -177,8 +177,8 @@ export async function removePool(pool: PoolInfo): Promise<string | undefined> {
 }
 
 /**
- * Keeps the pools within their limits: those idle longer than `idleDays`, or
- * without a record, are removed; then the least recently used go until all
+ * Keeps the pools within their limits: those idle longer than `idleDays`,
+ * without a record, or whose repository is gone are removed; then the least recently used go until all
  * fit in `budgetBytes`. Pools in use are left alone.
  */
 export async function prunePools(limits: { idleDays: number; budgetBytes: number }, home = checkoutHomePath()): Promise<PoolInfo[]> {
@@ -188,7 +188,8 @@ export async function prunePools(limits: { idleDays: number; budgetBytes: number
   let total = pools.reduce((sum, p) => sum + p.bytes, 0)
   for (const pool of [...pools].reverse()) {
     const over = total > limits.budgetBytes
-    if (!over && pool.lastUsed.getTime() >= idleBefore) continue
+    const orphaned = !pool.root || !existsSync(pool.root)
+    if (!over && !orphaned && pool.lastUsed.getTime() >= idleBefore) continue
     if ((await removePool(pool)) === undefined) {
       removed.push(pool)
       total -= pool.bytes
