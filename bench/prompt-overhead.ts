@@ -62,7 +62,12 @@ interface AgentInfo {
  * Every agent a plugin adds or changes: primaries through `opencode run --agent`, subagents
  * prompted in a child session through the SDK (as a task tool or an engine would start them).
  */
-async function measurePlugin(server: ModelServer, subject: string, plugins: PluginSpec[], baseline: AgentInfo[]): Promise<{ rows: AgentRow[]; agents: AgentInfo[]; notes: string[] }> {
+async function measurePlugin(
+  server: ModelServer,
+  subject: string,
+  plugins: PluginSpec[],
+  baseline: AgentInfo[],
+): Promise<{ rows: AgentRow[]; agents: AgentInfo[]; notes: string[] }> {
   const notes: string[] = []
   const p = project()
   const served = await startServe({ project: p, model: server, plugins, readyTimeoutMs: 120_000 })
@@ -135,7 +140,10 @@ async function ourMission(server: ModelServer): Promise<MissionRun> {
     byRole[role].inputTokens += t.total
     firstOfRole[role] ??= t
   }
-  const text = res.events.filter((e) => e.type === "text").map((e) => e.part?.text ?? "").join("\n")
+  const text = res.events
+    .filter((e) => e.type === "text")
+    .map((e) => e.part?.text ?? "")
+    .join("\n")
   return {
     ok: res.code === 0 && /Mission sealed/.test(text),
     requests: log.length,
@@ -150,7 +158,8 @@ async function ourMission(server: ModelServer): Promise<MissionRun> {
 type Data = Awaited<ReturnType<typeof measure>>
 
 function render(data: Data): string {
-  const rowsOf = (rs: AgentRow[]) => rs.map((r) => [r.subject, r.agent, r.mode, r.system, r.tools, r.toolCount, r.fixed, r.error ? `error: ${r.error.slice(0, 80)}` : ""])
+  const rowsOf = (rs: AgentRow[]) =>
+    rs.map((r) => [r.subject, r.agent, r.mode, r.system, r.tools, r.toolCount, r.fixed, r.error ? `error: ${r.error.slice(0, 80)}` : ""])
   return [
     "# Prompt overhead",
     "",
@@ -160,25 +169,40 @@ function render(data: Data): string {
     "",
     "## Ours ÷ seed (opencode-orchestrator@1.7.22), target ≤ 25 %",
     "",
-    table(["role", "ours (fixed)", "seed (fixed)", "ours ÷ seed"], data.ratiosToSeed.map((r) => [r.role, r.ours, r.seed ?? "n/a", r.ratio === null ? "n/a" : `${round(r.ratio * 100, 1)} %`])),
+    table(
+      ["role", "ours (fixed)", "seed (fixed)", "ours ÷ seed"],
+      data.ratiosToSeed.map((r) => [r.role, r.ours, r.seed ?? "n/a", r.ratio === null ? "n/a" : `${round(r.ratio * 100, 1)} %`]),
+    ),
     "",
     "## Per agent",
     "",
-    table(["subject", "agent", "mode", "system", "tools", "# tools", "fixed", "note"], [
-      ...rowsOf(data.ours),
-      ...rowsOf([data.build.noPlugin, data.build.withOurs]),
-      ...data.competitors.flatMap((c) => (c.error ? [[c.subject, "—", "—", "—", "—", "—", "—", `failed: ${c.error.slice(0, 120)}`]] : rowsOf(c.rows))),
-    ]),
+    table(
+      ["subject", "agent", "mode", "system", "tools", "# tools", "fixed", "note"],
+      [
+        ...rowsOf(data.ours),
+        ...rowsOf([data.build.noPlugin, data.build.withOurs]),
+        ...data.competitors.flatMap((c) => (c.error ? [[c.subject, "—", "—", "—", "—", "—", "—", `failed: ${c.error.slice(0, 120)}`]] : rowsOf(c.rows))),
+      ],
+    ),
     "",
     "Where our roles' tokens go (tokens per tool schema, from the first request):",
     "",
-    ...data.ours.map((r) => `- ${r.agent}: system ${r.system}; ${Object.entries(r.perTool).sort((a, b) => b[1] - a[1]).map(([n, t]) => `${n} ${t}`).join(", ")}`),
+    ...data.ours.map(
+      (r) =>
+        `- ${r.agent}: system ${r.system}; ${Object.entries(r.perTool)
+          .sort((a, b) => b[1] - a[1])
+          .map(([n, t]) => `${n} ${t}`)
+          .join(", ")}`,
+    ),
     "",
     "## One standard 3-task mission (ours)",
     "",
     `Median over ${data.mission.sealed} sealed runs (of ${data.mission.runs}): **${data.mission.medianTotalInputTokens} input tokens** in ${data.mission.medianRequests} requests (every request's messages + tools, title requests included).`,
     "",
-    table(["role", "requests", "input tokens"], Object.entries(data.mission.perRun.find((r) => r.ok)?.byRole ?? {}).map(([k, v]) => [k, v.requests, v.inputTokens])),
+    table(
+      ["role", "requests", "input tokens"],
+      Object.entries(data.mission.perRun.find((r) => r.ok)?.byRole ?? {}).map(([k, v]) => [k, v.requests, v.inputTokens]),
+    ),
     "",
     `Loading ours into OpenCode changes the user's \`build\` agent by ${data.build.withOurs.fixed - data.build.noPlugin.fixed} tokens (system ${data.build.withOurs.system - data.build.noPlugin.system}, tools ${data.build.withOurs.tools - data.build.noPlugin.tools}${toolDiff(data.build.noPlugin, data.build.withOurs)}).`,
     "",
@@ -196,9 +220,7 @@ function toolDiff(a: RequestTokens, b: RequestTokens): string {
 async function measure() {
   const started = new Date().toISOString()
   const loadBefore = machine()
-  const server = await startModelServer(
-    scriptedCoder({ plan: () => PLAN, work: (o) => FILES_BY_TASK[o.taskId] ?? {}, review: (r) => honestPass(r.taskId) }),
-  )
+  const server = await startModelServer(scriptedCoder({ plan: () => PLAN, work: (o) => FILES_BY_TASK[o.taskId] ?? {}, review: (r) => honestPass(r.taskId) }))
   const failures: string[] = []
   try {
     // --- ours: the standard mission, several runs
@@ -213,7 +235,14 @@ async function measure() {
     if (okRuns.length < runs.length) failures.push(`${runs.length - okRuns.length} of ${runs.length} mission runs did not seal`)
     const ours: AgentRow[] = (["commander", "planner", "worker", "reviewer"] as const).map((role) => {
       const t = (okRuns[0] ?? runs[0])?.firstOfRole[role]
-      return { subject: "ours", agent: role, mode: role === "commander" ? "primary" : "subagent", method: "first request of the role in a /task mission", ...(t ?? requestTokens({})), ...(t ? {} : { error: "role sent no request" }) }
+      return {
+        subject: "ours",
+        agent: role,
+        mode: role === "commander" ? "primary" : "subagent",
+        method: "first request of the role in a /task mission",
+        ...(t ?? requestTokens({})),
+        ...(t ? {} : { error: "role sent no request" }),
+      }
     })
 
     // --- everything else gets a scripted "ok"
@@ -253,14 +282,21 @@ async function measure() {
     const seed = competitors.find((c) => c.spec === SEED)
     const ratios = ours.map((o) => {
       const s = seed?.rows.find((r) => r.agent.toLowerCase() === o.agent)
-      return { role: o.agent, ours: o.fixed, seed: s?.fixed ?? null, ratio: s && s.fixed ? round(o.fixed / s.fixed, 3) : null }
+      return { role: o.agent, ours: o.fixed, seed: s?.fixed ?? null, ratio: s?.fixed ? round(o.fixed / s.fixed, 3) : null }
     })
     const mission = {
       runs: runs.length,
       sealed: okRuns.length,
       medianTotalInputTokens: median(okRuns.map((r) => r.totalInputTokens)),
       medianRequests: median(okRuns.map((r) => r.requests)),
-      perRun: runs.map((r) => ({ ok: r.ok, requests: r.requests, titleRequests: r.titleRequests, totalInputTokens: r.totalInputTokens, byRole: r.byRole, wallMs: r.wallMs })),
+      perRun: runs.map((r) => ({
+        ok: r.ok,
+        requests: r.requests,
+        titleRequests: r.titleRequests,
+        totalInputTokens: r.totalInputTokens,
+        byRole: r.byRole,
+        wallMs: r.wallMs,
+      })),
     }
     const data = {
       benchmark: "prompt-overhead",
@@ -293,9 +329,7 @@ async function measure() {
 
 async function main(): Promise<void> {
   // BENCH_RENDER_ONLY=1 re-renders the Markdown from the last JSON without measuring.
-  const data = process.env.BENCH_RENDER_ONLY
-    ? (JSON.parse(readFileSync(path.join(RESULTS_DIR, "prompt-overhead.json"), "utf8")) as Data)
-    : await measure()
+  const data = process.env.BENCH_RENDER_ONLY ? (JSON.parse(readFileSync(path.join(RESULTS_DIR, "prompt-overhead.json"), "utf8")) as Data) : await measure()
   const md = render(data)
   writeResults("prompt-overhead", data, md)
   console.log(md)

@@ -76,8 +76,10 @@ const MODULES: Module[] = [
     id: "T4",
     name: "chunk",
     title: "Add chunk()",
-    source: "export function chunk<T>(xs: readonly T[], n: number): T[][] {\n  const out: T[][] = []\n  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))\n  return out\n}\n",
-    wrong: "export function chunk<T>(xs: readonly T[], n: number): T[][] {\n  const out: T[][] = []\n  for (let i = 0; i < xs.length; i += n + 1) out.push(xs.slice(i, i + n))\n  return out\n}\n",
+    source:
+      "export function chunk<T>(xs: readonly T[], n: number): T[][] {\n  const out: T[][] = []\n  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n))\n  return out\n}\n",
+    wrong:
+      "export function chunk<T>(xs: readonly T[], n: number): T[][] {\n  const out: T[][] = []\n  for (let i = 0; i < xs.length; i += n + 1) out.push(xs.slice(i, i + n))\n  return out\n}\n",
     test: testOf("chunk", "  assert.deepEqual(chunk([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]])"),
   },
 ]
@@ -125,17 +127,21 @@ const TYPECHECK = "npx tsc --noEmit"
 const testCommand = (files: string) => `node --import tsx --test ${files}`
 const FULL_TEST = testCommand("test/*.test.ts")
 const verifyOf = (m: Module) => [TYPECHECK, testCommand(`test/${m.name}.test.ts`)]
-const filesOf = (m: Module, wrong = false): Record<string, string> => ({ [`src/${m.name}.ts`]: wrong && m.wrong ? m.wrong : m.source, [`test/${m.name}.test.ts`]: m.test })
+const filesOf = (m: Module, wrong = false): Record<string, string> => ({
+  [`src/${m.name}.ts`]: wrong && m.wrong ? m.wrong : m.source,
+  [`test/${m.name}.test.ts`]: m.test,
+})
 
-const tasksOf = (modules: Module[]) => modules.map((m) => ({
-  id: m.id,
-  title: m.title,
-  description: `Create src/${m.name}.ts exporting ${m.name}() and test/${m.name}.test.ts testing it with node:test.`,
-  files: Object.keys(filesOf(m)),
-  dependsOn: [] as string[],
-  acceptance: [`${m.name}() is typed and its test passes`],
-  verify: verifyOf(m),
-}))
+const tasksOf = (modules: Module[]) =>
+  modules.map((m) => ({
+    id: m.id,
+    title: m.title,
+    description: `Create src/${m.name}.ts exporting ${m.name}() and test/${m.name}.test.ts testing it with node:test.`,
+    files: Object.keys(filesOf(m)),
+    dependsOn: [] as string[],
+    acceptance: [`${m.name}() is typed and its test passes`],
+    verify: verifyOf(m),
+  }))
 const TASKS = tasksOf(MODULES)
 const planOf = (modules: Module[]) => ({ summary: "Four independent utility modules, each with a test.", tasks: tasksOf(modules), verify: [FULL_TEST] })
 const MISSION = "Add four utility modules to src/ — clamp(), slug(), sum() and chunk() — each with a node:test test under test/."
@@ -173,7 +179,10 @@ function makeTemplate(): Template {
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--silent"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"], timeout: 600_000 })
   const installMs = Date.now() - started
   const versions = Object.fromEntries(
-    Object.keys(DEV_DEPENDENCIES).map((n) => [n, (JSON.parse(readFileSync(path.join(dir, "node_modules", n, "package.json"), "utf8")) as { version: string }).version]),
+    Object.keys(DEV_DEPENDENCIES).map((n) => [
+      n,
+      (JSON.parse(readFileSync(path.join(dir, "node_modules", n, "package.json"), "utf8")) as { version: string }).version,
+    ]),
   )
   const kb = Number(execFileSync("du", ["-sk", path.join(dir, "node_modules")], { encoding: "utf8" }).split("\t")[0])
   const files = Number(execFileSync("sh", ["-c", `find "${path.join(dir, "node_modules")}" -type f | wc -l`], { encoding: "utf8" }).trim())
@@ -250,7 +259,11 @@ const span = (es: LogEntry[]) => (es.length ? Math.max(...es.map((e) => e.endedA
 const taskOf = (e: LogEntry): string | undefined => /^# (T\d+) · /m.exec(e.firstUserText)?.[1]
 type Ev = { type: string; [k: string]: unknown }
 const at = (e: Ev) => Date.parse(String(e.at))
-const countBy = (xs: string[]) => xs.reduce<Record<string, number>>((acc, x) => ((acc[x] = (acc[x] ?? 0) + 1), acc), {})
+const countBy = (xs: string[]) => {
+  const counts: Record<string, number> = {}
+  for (const x of xs) counts[x] = (counts[x] ?? 0) + 1
+  return counts
+}
 
 /** Serial model replies: every request outside the tasks, plus the task with the most requests (its attempts in a row). */
 function serialReplies(log: LogEntry[], isTask: (e: LogEntry) => boolean): number {
@@ -331,7 +344,10 @@ function readMissionById(project: Project, id: string | undefined): ReturnType<t
     id,
     state: JSON.parse(readFileSync(path.join(dir, "state.json"), "utf8")),
     todo: readFileSync(path.join(dir, "TODO.md"), "utf8"),
-    events: readFileSync(path.join(dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)),
+    events: readFileSync(path.join(dir, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l)),
   }
 }
 
@@ -346,7 +362,10 @@ function oursRun(
   read: () => ReturnType<typeof readMission>,
 ): Run {
   {
-    const text = res.events.filter((e) => e.type === "text").map((e) => e.part?.text ?? "").join("\n")
+    const text = res.events
+      .filter((e) => e.type === "text")
+      .map((e) => e.part?.text ?? "")
+      .join("\n")
     const log = server.log.slice(from)
     const work = log.filter((e) => !e.isTitleRequest)
     const isTask = (e: LogEntry) => roleOf(e) === "worker" || (roleOf(e) === "reviewer" && taskOf(e) !== undefined)
@@ -372,14 +391,24 @@ function oursRun(
       floorMs: serial * REPLY_MS + startupMs,
       requests: work.length,
       modelSpanMs: span(work),
-      ...(ok ? {} : { note: `exit ${res.code}; status ${mission?.state.status ?? missionError}; suite ${passes ? "passes" : "fails"}; ${text.slice(-400)} ${res.stderr.slice(-400)}` }),
+      ...(ok
+        ? {}
+        : {
+            note: `exit ${res.code}; status ${mission?.state.status ?? missionError}; suite ${passes ? "passes" : "fails"}; ${text.slice(-400)} ${res.stderr.slice(-400)}`,
+          }),
     }
     if (mission) {
       const events = mission.events
       run.checkouts = checkoutCosts(events, work)
-      run.verify = verifyRuns(events, mission.state.tasks.length, mission.state.tasks.reduce((n, t) => n + t.attempts.length, 0))
+      run.verify = verifyRuns(
+        events,
+        mission.state.tasks.length,
+        mission.state.tasks.reduce((n, t) => n + t.attempts.length, 0),
+      )
       run.phases = phases(events, work, started)
-      const failed = mission.state.tasks.flatMap((t) => t.attempts.filter((x) => x.outcome !== "passed").map((x) => `${t.spec.id}: ${x.feedback.slice(0, 600)}`))
+      const failed = mission.state.tasks.flatMap((t) =>
+        t.attempts.filter((x) => x.outcome !== "passed").map((x) => `${t.spec.id}: ${x.feedback.slice(0, 600)}`),
+      )
       run.note = [run.note, `attempts ${attempts.join(" ")}`, ...(ok ? [] : failed.slice(0, 2))].filter(Boolean).join("; ")
     }
     return run
@@ -436,7 +465,8 @@ function phases(events: Ev[], work: LogEntry[], started: number): Record<string,
     const e = events.filter((x) => x.type === type).at(-1)
     return e ? at(e) - started : NaN
   }
-  const rel = (es: LogEntry[], end = false) => (es.length ? (end ? Math.max(...es.map((e) => e.endedAt)) : Math.min(...es.map((e) => e.startedAt))) - started : NaN)
+  const rel = (es: LogEntry[], end = false) =>
+    es.length ? (end ? Math.max(...es.map((e) => e.endedAt)) : Math.min(...es.map((e) => e.startedAt))) - started : NaN
   const byRole = (r: string) => work.filter((e) => roleOf(e) === r)
   const taskReviews = byRole("reviewer").filter((e) => taskOf(e) !== undefined)
   const missionReviews = byRole("reviewer").filter((e) => taskOf(e) === undefined)
@@ -481,7 +511,8 @@ function taskToolModel(bashOutputs: string[]) {
         bashOutputs.push(bash.output)
         return { text: `Done: ${m.id}. Verify output:\n${bash.output.slice(-300)}`, ...delay }
       }
-      if (results.length > 0) return { toolCalls: [{ name: "bash", arguments: { command: verifyOf(m).join(" && "), description: "Run the verify commands" } }], ...delay }
+      if (results.length > 0)
+        return { toolCalls: [{ name: "bash", arguments: { command: verifyOf(m).join(" && "), description: "Run the verify commands" } }], ...delay }
       const root = workingDirectory(req)
       return { toolCalls: Object.entries(filesOf(m)).map(([p, content]) => ({ name: "write", arguments: { filePath: `${root}/${p}`, content } })), ...delay }
     }
@@ -531,7 +562,15 @@ async function taskToolWarm(template: Template): Promise<Run> {
   }
 }
 
-function taskToolRun(variant: Run["variant"], project: Project, server: ModelServer, res: RunResult, started: number, from: number, bashOutputs: string[]): Run {
+function taskToolRun(
+  variant: Run["variant"],
+  project: Project,
+  server: ModelServer,
+  res: RunResult,
+  started: number,
+  from: number,
+  bashOutputs: string[],
+): Run {
   {
     const log = server.log.slice(from)
     const work = log.filter((e) => !e.isTitleRequest)
@@ -557,7 +596,14 @@ function taskToolRun(variant: Run["variant"], project: Project, server: ModelSer
         lastSubagentRequestEnd: Math.max(...subagents.map((e) => e.endedAt)) - started,
         lastRequestEnd: Math.max(...work.map((e) => e.endedAt)) - started,
       },
-      ...(ok ? {} : { note: `exit ${res.code}; bash runs ${bashOutputs.length}, verify ${verified ? "passed" : "failed"}; suite ${passes ? "passes" : "fails"}; ${work.map((e) => e.reply).join(" / ").slice(0, 300)} ${res.stderr.slice(-300)}` }),
+      ...(ok
+        ? {}
+        : {
+            note: `exit ${res.code}; bash runs ${bashOutputs.length}, verify ${verified ? "passed" : "failed"}; suite ${passes ? "passes" : "fails"}; ${work
+              .map((e) => e.reply)
+              .join(" / ")
+              .slice(0, 300)} ${res.stderr.slice(-300)}`,
+          }),
     }
   }
 }
@@ -593,7 +639,14 @@ interface Raw {
   replyMs: number
   concurrency: number
   runsPerVariant: number
-  project: { devDependencies: Record<string, string>; installMs: number; nodeModulesMB: number; nodeModulesFiles: number; verify: Record<string, string[]>; missionVerify: string[] }
+  project: {
+    devDependencies: Record<string, string>
+    installMs: number
+    nodeModulesMB: number
+    nodeModulesFiles: number
+    verify: Record<string, string[]>
+    missionVerify: string[]
+  }
   runs: Run[]
 }
 
@@ -635,7 +688,14 @@ async function measure(): Promise<Raw> {
     replyMs: REPLY_MS,
     concurrency: CONCURRENCY,
     runsPerVariant: RUNS,
-    project: { devDependencies: template.versions, installMs: template.installMs, nodeModulesMB: template.nodeModulesMB, nodeModulesFiles: template.nodeModulesFiles, verify: Object.fromEntries(MODULES.map((m) => [m.id, verifyOf(m)])), missionVerify: [FULL_TEST] },
+    project: {
+      devDependencies: template.versions,
+      installMs: template.installMs,
+      nodeModulesMB: template.nodeModulesMB,
+      nodeModulesFiles: template.nodeModulesFiles,
+      verify: Object.fromEntries(MODULES.map((m) => [m.id, verifyOf(m)])),
+      missionVerify: [FULL_TEST],
+    },
     runs,
   }
 }
@@ -659,14 +719,20 @@ function analyze(raw: Raw) {
     floorOursOverTaskTool: ratio(a.floorMs, b.floorMs),
     oursOverOwnFloor: ratio(a.processMs, a.floorMs),
     taskToolOverOwnFloor: ratio(b.processMs, b.floorMs),
-    perPair: pairs.map(([o, t]) => ({ process: ratio(o.processMs, t.processMs), withoutStartup: ratio(o.processMs - o.startupMs, t.processMs - t.startupMs), ok: o.ok && t.ok })),
+    perPair: pairs.map(([o, t]) => ({
+      process: ratio(o.processMs, t.processMs),
+      withoutStartup: ratio(o.processMs - o.startupMs, t.processMs - t.startupMs),
+      ok: o.ok && t.ok,
+    })),
     warmOursOverTaskTool: ratio(aw.processMs, bw.processMs),
     warmFloorOursOverTaskTool: ratio(aw.floorMs, bw.floorMs),
     warmOursOverOwnFloor: ratio(aw.processMs, aw.floorMs),
     warmTaskToolOverOwnFloor: ratio(bw.processMs, bw.floorMs),
     oursWarmOverCold: ratio(aw.processMs, a.processMs),
     warmPerPair: runs.flatMap((r, i) =>
-      r.variant === "ours, warm" && runs[i + 1]?.variant === "task tool, warm" ? [{ process: ratio(r.processMs, runs[i + 1]!.processMs), ok: r.ok && runs[i + 1]!.ok }] : [],
+      r.variant === "ours, warm" && runs[i + 1]?.variant === "task tool, warm"
+        ? [{ process: ratio(r.processMs, runs[i + 1]!.processMs), ok: r.ok && runs[i + 1]!.ok }]
+        : [],
     ),
   }
 
@@ -674,16 +740,33 @@ function analyze(raw: Raw) {
   const oursRuns = runs.filter((r) => (r.variant === "ours" || r.variant === "ours, T4 retried") && r.checkouts)
   const round1 = oursRuns.flatMap((r) => r.checkouts!.rounds.filter((x) => x.round === 1))
   const later = oursRuns.flatMap((r) => r.checkouts!.rounds.filter((x) => x.round > 1))
-  const slotBoot = oursRuns.flatMap((r) => Object.entries(r.checkouts!.bootstrapMs).filter(([k]) => k !== "integration").map(([, v]) => v))
+  const slotBoot = oursRuns.flatMap((r) =>
+    Object.entries(r.checkouts!.bootstrapMs)
+      .filter(([k]) => k !== "integration")
+      .map(([, v]) => v),
+  )
   const integrationBoot = oursRuns.flatMap((r) => (r.checkouts!.bootstrapMs.integration !== undefined ? [r.checkouts!.bootstrapMs.integration] : []))
   const checkout = {
     slotBootstrapMs: med(slotBoot),
     integrationBootstrapMs: med(integrationBoot),
     bootstrapPastPlanMs: med(oursRuns.map((r) => r.checkouts!.bootstrapPastPlanMs)),
-    round1: { placeMs: med(round1.map((x) => x.placeMs)), toFirstRequestMedianMs: med(round1.map((x) => median(x.toFirstRequestMs))), toFirstRequestMaxMs: med(round1.map((x) => Math.max(...x.toFirstRequestMs))), samples: round1.length },
-    laterRounds: { placeMs: med(later.map((x) => x.placeMs)), placeFrom: [...new Set(later.map((x) => x.placeFrom))], toFirstRequestMedianMs: med(later.map((x) => median(x.toFirstRequestMs))), toFirstRequestMaxMs: med(later.map((x) => Math.max(...x.toFirstRequestMs))), samples: later.length },
+    round1: {
+      placeMs: med(round1.map((x) => x.placeMs)),
+      toFirstRequestMedianMs: med(round1.map((x) => median(x.toFirstRequestMs))),
+      toFirstRequestMaxMs: med(round1.map((x) => Math.max(...x.toFirstRequestMs))),
+      samples: round1.length,
+    },
+    laterRounds: {
+      placeMs: med(later.map((x) => x.placeMs)),
+      placeFrom: [...new Set(later.map((x) => x.placeFrom))],
+      toFirstRequestMedianMs: med(later.map((x) => median(x.toFirstRequestMs))),
+      toFirstRequestMaxMs: med(later.map((x) => Math.max(...x.toFirstRequestMs))),
+      samples: later.length,
+    },
   }
-  const verifyOf4 = ok("ours").filter((r) => r.verify).map((r) => r.verify!)
+  const verifyOf4 = ok("ours")
+    .filter((r) => r.verify)
+    .map((r) => r.verify!)
   const verifyRetry = runs.filter((r) => r.variant === "ours, T4 retried" && r.verify).map((r) => r.verify!)
   const perTask = (vs: VerifyRuns[], k: "commandRan" | "commandReused") => round(median(vs.map((v) => v[k] / v.tasks)), 2)
   const verify = {
@@ -704,18 +787,29 @@ function analyze(raw: Raw) {
       }),
   )
   const medians = (v: Run["variant"]) => {
-    const ps = ok(v).filter((r) => r.phases).map((r) => r.phases!)
+    const ps = ok(v)
+      .filter((r) => r.phases)
+      .map((r) => r.phases!)
     return ps.length ? Object.fromEntries(Object.keys(ps[0]!).map((k) => [k, med(ps.map((p) => p[k]!))])) : {}
   }
   // Segments of ours beyond its model replies, per run then the median (ms).
-  const seg = (f: (p: Record<string, number>) => number) => med(ok("ours").filter((r) => r.phases).map((r) => f(r.phases!)))
+  const seg = (f: (p: Record<string, number>) => number) =>
+    med(
+      ok("ours")
+        .filter((r) => r.phases)
+        .map((r) => f(r.phases!)),
+    )
   const segments = {
     "start-up (process start → first model request)": a.startupMs,
-    "first model request (the title request) → commander's first request": seg((p) => p.firstCommanderRequest! - ok("ours").find((r) => r.phases === p)!.startupMs),
+    "first model request (the title request) → commander's first request": seg(
+      (p) => p.firstCommanderRequest! - ok("ours").find((r) => r.phases === p)!.startupMs,
+    ),
     "commander's reply → planner's first request": seg((p) => p.firstPlannerRequest! - p.firstCommanderRequest! - raw.replyMs),
     "plan accepted → round 1 started (placing attempts)": seg((p) => p.firstRoundStarted! - p.planAccepted!),
     "round 1 started → first worker request (sessions, OpenCode instances in 4 new directories)": seg((p) => p.firstWorkerRequest! - p.firstRoundStarted!),
-    "last worker reply → first task review request (gates: syntax, type check, verify commands; review session)": seg((p) => p.firstTaskReviewRequest! - p.lastWorkerRequestEnd!),
+    "last worker reply → first task review request (gates: syntax, type check, verify commands; review session)": seg(
+      (p) => p.firstTaskReviewRequest! - p.lastWorkerRequestEnd!,
+    ),
     "task reviews (first request → last reply; 1 reply each, 4 in parallel)": seg((p) => p.lastTaskReviewEnd! - p.firstTaskReviewRequest!),
     "last task review → mission_verify (merges, mission verify)": seg((p) => p.missionVerify! - p.lastTaskReviewEnd!),
     "mission_verify → final review request (session in the integration checkout)": seg((p) => p.firstMissionReviewRequest! - p.missionVerify!),
@@ -740,14 +834,27 @@ function render(data: ReturnType<typeof analyze>): string {
   const { started, plugin, ratios, checkout, verify, runs } = data
   const { before, after } = data.machine
   const [a, b, c, aw, bw] = data.summary as ReturnType<typeof summarize>[] as [S, S, S, S, S]
-  const s = (x: ReturnType<typeof summarize>) => [x.variant, `${x.ok}/${x.runs}`, x.processMs, x.startupMs, x.serialReplies, x.floorMs, x.overFloorMs, x.requests]
+  const s = (x: ReturnType<typeof summarize>) => [
+    x.variant,
+    `${x.ok}/${x.runs}`,
+    x.processMs,
+    x.startupMs,
+    x.serialReplies,
+    x.floorMs,
+    x.overFloorMs,
+    x.requests,
+  ]
   const fromPlan = checkout.bootstrapPastPlanMs
   const md = [
     "# Real project: our mission against OpenCode's `task` tool",
     "",
     `Measured ${started}, plugin ${plugin.commit}${plugin.dirty ? " + uncommitted changes" : ""}; ${before.cores} cores, shared with other work: load ${before.loadavg.join(" ")} at the start, ${after.loadavg.join(" ")} at the end (sampled only then; other engineers' test suites ran throughout).`,
     "",
-    `The project: TypeScript (strict), dev dependencies installed from the npm registry once per bench run (${Object.entries(data.project.devDependencies).map(([n, v]) => `${n} ${v}`).join(", ")}; ${data.project.nodeModulesMB} MB, ${data.project.nodeModulesFiles} files in node_modules/, install ${round(data.project.installMs / 1000, 1)} s), node_modules/ and .env git-ignored, .env listed in .worktreeinclude and read by the suite. Every measured run copies the installed template with \`cp -a\` into a fresh project with fresh OpenCode data dirs (cold). 4 independent tasks, each adding a module and its test; verify per task \`${TYPECHECK}\` and \`${testCommand("test/<x>.test.ts")}\`; mission verify \`${data.project.missionVerify.join("; ")}\`. Scripted model ${data.replyMs} ms per reply, concurrency ${data.concurrency}. (a) and (b) interleaved, ${data.runsPerVariant} runs each; medians over the runs that succeeded.`,
+    `The project: TypeScript (strict), dev dependencies installed from the npm registry once per bench run (${Object.entries(data.project.devDependencies)
+      .map(([n, v]) => `${n} ${v}`)
+      .join(
+        ", ",
+      )}; ${data.project.nodeModulesMB} MB, ${data.project.nodeModulesFiles} files in node_modules/, install ${round(data.project.installMs / 1000, 1)} s), node_modules/ and .env git-ignored, .env listed in .worktreeinclude and read by the suite. Every measured run copies the installed template with \`cp -a\` into a fresh project with fresh OpenCode data dirs (cold). 4 independent tasks, each adding a module and its test; verify per task \`${TYPECHECK}\` and \`${testCommand("test/<x>.test.ts")}\`; mission verify \`${data.project.missionVerify.join("; ")}\`. Scripted model ${data.replyMs} ms per reply, concurrency ${data.concurrency}. (a) and (b) interleaved, ${data.runsPerVariant} runs each; medians over the runs that succeeded.`,
     "",
     "- **ours**: `opencode run --command task` (plan, 4 workers, syntax/type-check/verify gates, 4 reviews, mission verify, final review, seal).",
     "- **task tool**: OpenCode's `build` agent, no plugin, calls `task` 4 times in one response (`general` subagents); each subagent writes its 2 files, runs the task's verify commands with `bash` (told so in its prompt), replies; then the primary replies. No plan, review or mission check.",
@@ -756,7 +863,10 @@ function render(data: ReturnType<typeof analyze>): string {
     "",
     "process = `opencode run` start to exit; start-up = process start → first model request (OpenCode's own start-up, plugin loading included; the title request comes first); floor = serial model replies × reply time + start-up (zero overhead); serial replies = every request outside the tasks + the requests of the longest task.",
     "",
-    table(["variant", "ok", "process ms", "start-up ms", "serial replies", "floor ms", "process − floor ms", "requests"], [s(a), s(b), ...(c.runs ? [s(c)] : []), ...(aw?.runs ? [s(aw)] : []), ...(bw?.runs ? [s(bw)] : [])]),
+    table(
+      ["variant", "ok", "process ms", "start-up ms", "serial replies", "floor ms", "process − floor ms", "requests"],
+      [s(a), s(b), ...(c.runs ? [s(c)] : []), ...(aw?.runs ? [s(aw)] : []), ...(bw?.runs ? [s(bw)] : [])],
+    ),
     "",
     `- **ours ÷ task tool (cold): ${ratios.processOursOverTaskTool}×** (goal ≤ 1.5× warm); without start-up ${ratios.withoutStartupOursOverTaskTool}×; floors ${ratios.floorOursOverTaskTool}×; ours ÷ its floor ${ratios.oursOverOwnFloor}×, task tool ÷ its floor ${ratios.taskToolOverOwnFloor}×.`,
     `- Each pair (ours, then the task tool right after it): process ${ratios.perPair.map((p) => `${p.process}×`).join(", ")}; without start-up ${ratios.perPair.map((p) => `${p.withoutStartup}×`).join(", ")}. The spread is the machine's load (per-run numbers in the .json), not the code.`,
@@ -775,8 +885,20 @@ function render(data: ReturnType<typeof analyze>): string {
     table(
       ["", "bootstrap ms / slot", "place ms (round)", "to first request ms (median / max of the round)", "samples"],
       [
-        ["round 1", `${checkout.slotBootstrapMs} (integration ${checkout.integrationBootstrapMs})`, checkout.round1.placeMs, `${checkout.round1.toFirstRequestMedianMs} / ${checkout.round1.toFirstRequestMaxMs}`, checkout.round1.samples],
-        ["later rounds", "0 (slot reused)", checkout.laterRounds.placeMs, `${checkout.laterRounds.toFirstRequestMedianMs} / ${checkout.laterRounds.toFirstRequestMaxMs}`, checkout.laterRounds.samples],
+        [
+          "round 1",
+          `${checkout.slotBootstrapMs} (integration ${checkout.integrationBootstrapMs})`,
+          checkout.round1.placeMs,
+          `${checkout.round1.toFirstRequestMedianMs} / ${checkout.round1.toFirstRequestMaxMs}`,
+          checkout.round1.samples,
+        ],
+        [
+          "later rounds",
+          "0 (slot reused)",
+          checkout.laterRounds.placeMs,
+          `${checkout.laterRounds.toFirstRequestMedianMs} / ${checkout.laterRounds.toFirstRequestMaxMs}`,
+          checkout.laterRounds.samples,
+        ],
       ],
     ),
     "",
@@ -786,14 +908,25 @@ function render(data: ReturnType<typeof analyze>): string {
     "## Engine verify runs",
     "",
     `- 4 tasks, each passing first time: **${verify.ranPerTask} \`command_ran\` per task** (each task's 2 verify commands once on its tree, plus the mission verify once for the mission), ${verify.reusedPerTask} \`command_reused\` per task (the reviewers' evidence and the final review's, answered from the recorded runs). By command (first run): ran ${JSON.stringify(verify.example?.ranByCommand ?? {})}, reused ${JSON.stringify(verify.example?.reusedByCommand ?? {})}.`,
-    ...(verify.retried ? [`- T4 retried once (${verify.retried.attempts} attempts for 4 tasks): ${verify.retriedRanPerTask} \`command_ran\` per task — the retry's new tree ran its 2 commands once more; ran ${JSON.stringify(verify.retried.ranByCommand)}, reused ${JSON.stringify(verify.retried.reusedByCommand)}.`] : []),
+    ...(verify.retried
+      ? [
+          `- T4 retried once (${verify.retried.attempts} attempts for 4 tasks): ${verify.retriedRanPerTask} \`command_ran\` per task — the retry's new tree ran its 2 commands once more; ran ${JSON.stringify(verify.retried.ranByCommand)}, reused ${JSON.stringify(verify.retried.reusedByCommand)}.`,
+        ]
+      : []),
     "",
     "## Where ours spends its time (medians over its runs, ms; segments that hold model replies say so)",
     "",
-    table(["segment", "ms"], Object.entries(data.oursSegments).map(([k, v]) => [k, v])),
+    table(
+      ["segment", "ms"],
+      Object.entries(data.oursSegments).map(([k, v]) => [k, v]),
+    ),
     "",
-    `- Phase medians, ms from process start — ours: ${Object.entries(data.phases.ours).map(([k, v]) => `${k} ${v}`).join(", ")}`,
-    `- task tool: ${Object.entries(data.phases.taskTool).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    `- Phase medians, ms from process start — ours: ${Object.entries(data.phases.ours)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+    `- task tool: ${Object.entries(data.phases.taskTool)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
     "",
     "## Findings",
     "",

@@ -53,7 +53,14 @@ function beforeDir(): string {
 async function mission(server: ModelServer, plugin: string): Promise<Run> {
   const from = server.log.at(-1)?.seq ?? 0
   const project = makeProject({ git: true, files: MATH_PROJECT })
-  const res = await runOpencode({ project, model: server, plugins: [plugin], args: ["run", "--command", "task", "--format", "json"], stdin: MISSION, timeoutMs: 400_000 })
+  const res = await runOpencode({
+    project,
+    model: server,
+    plugins: [plugin],
+    args: ["run", "--command", "task", "--format", "json"],
+    stdin: MISSION,
+    timeoutMs: 400_000,
+  })
   const log = server.log.filter((e) => e.seq > from)
   const commander = log.filter((e) => roleOf(e) === "commander")
   const texts = res.events.filter((e) => e.type === "text").map((e) => e.part?.text ?? "")
@@ -83,7 +90,10 @@ async function main(): Promise<void> {
   const sides: Record<"before" | "after", Run[]> = { before: [], after: [] }
   try {
     for (let i = 0; i < RUNS; i++) {
-      for (const [side, plugin] of [["before", before], ["after", PLUGIN_UNDER_TEST]] as const) {
+      for (const [side, plugin] of [
+        ["before", before],
+        ["after", PLUGIN_UNDER_TEST],
+      ] as const) {
         const run = await mission(server, plugin)
         console.log(`${side} run ${i + 1}: ${JSON.stringify({ ...run, reportText: undefined, replyText: undefined })}`)
         sides[side].push(run)

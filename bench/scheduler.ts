@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "
 import os from "node:os"
 import path from "node:path"
 import type { PlanSpec, TaskSpec } from "../src/mission/plan.js"
-import type { LogEntry, ModelRequest, ModelServer, Reply } from "../test/support/model-server.js"
+import type { LogEntry, ModelRequest, Reply } from "../test/support/model-server.js"
 import { startModelServer } from "../test/support/model-server.js"
 import { cleanupAll, makeProject, runOpencode } from "../test/support/opencode.js"
 import { scriptedCoder, workingDirectory } from "../test/support/scripted-coder.js"
@@ -32,7 +32,14 @@ const ONLY = process.env.BENCH_ONLY
 
 // ------------------------------------------------------------------ (a) engine overhead
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: "b", GIT_AUTHOR_EMAIL: "b@example.invalid", GIT_COMMITTER_NAME: "b", GIT_COMMITTER_EMAIL: "b@example.invalid", GIT_CONFIG_NOSYSTEM: "1" }
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: "b",
+  GIT_AUTHOR_EMAIL: "b@example.invalid",
+  GIT_COMMITTER_NAME: "b",
+  GIT_COMMITTER_EMAIL: "b@example.invalid",
+  GIT_CONFIG_NOSYSTEM: "1",
+}
 
 function gitRepo(): string {
   const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), "orch-bench-")))
@@ -48,7 +55,14 @@ function gitRepo(): string {
 const independentTasks = (n: number): TaskSpec[] =>
   Array.from({ length: n }, (_, i) => {
     const id = `T${i + 1}`
-    return { id, title: `Task ${id}`, description: `Create ${id.toLowerCase()}.txt.`, files: [`${id.toLowerCase()}.txt`], dependsOn: [], acceptance: [`${id.toLowerCase()}.txt exists`] }
+    return {
+      id,
+      title: `Task ${id}`,
+      description: `Create ${id.toLowerCase()}.txt.`,
+      files: [`${id.toLowerCase()}.txt`],
+      dependsOn: [],
+      acceptance: [`${id.toLowerCase()}.txt exists`],
+    }
   })
 
 interface EngineRun {
@@ -167,7 +181,12 @@ function compareRows(before: EngineRow, after: EngineRow, beforeRuns: EngineRun[
 async function engineBench() {
   const after = await loadEngineCheckout(ENGINE_SUBJECT)
   const before = ENGINE_BASELINE ? await loadEngineCheckout(ENGINE_BASELINE) : undefined
-  const sides = before ? [{ label: "before", checkout: before }, { label: "after", checkout: after }] : [{ label: "after", checkout: after }]
+  const sides = before
+    ? [
+        { label: "before", checkout: before },
+        { label: "after", checkout: after },
+      ]
+    : [{ label: "after", checkout: after }]
   // Unrecorded warm-up per checkout (module loading, JIT); it also proves the checkout can be driven.
   for (const { checkout } of sides) {
     const r = await engineRun(checkout, 2)
@@ -269,13 +288,21 @@ async function ours(concurrency: number): Promise<E2eRun> {
       delayMs: REPLY_MS,
       plan: () => FOUR_PLAN,
       work: (o) => filesOf(o.taskId),
-      review: (r) => ({ verdict: "pass", summary: `Checked ${r.taskId}.`, issues: [], evidence: [{ command: r.taskId === "mission" ? "true" : `test -f src/f${r.taskId.slice(1)}.ts`, exitCode: 0 }] }),
+      review: (r) => ({
+        verdict: "pass",
+        summary: `Checked ${r.taskId}.`,
+        issues: [],
+        evidence: [{ command: r.taskId === "mission" ? "true" : `test -f src/f${r.taskId.slice(1)}.ts`, exitCode: 0 }],
+      }),
     }),
   )
   try {
     const project = makeProject({ git: true, files: PROJECT_FILES })
     const res = await runTask(project, server, FOUR_MISSION, { concurrency })
-    const text = res.events.filter((e) => e.type === "text").map((e) => e.part?.text ?? "").join("\n")
+    const text = res.events
+      .filter((e) => e.type === "text")
+      .map((e) => e.part?.text ?? "")
+      .join("\n")
     const ok = res.code === 0 && /Mission sealed/.test(text) && [1, 2, 3, 4].every((i) => project.exists(`src/f${i}.ts`))
     return {
       variant: `ours c=${concurrency}`,
@@ -303,7 +330,10 @@ async function taskTool(): Promise<E2eRun> {
       // A subagent session (the task tool's child): write the files, then report.
       if (req.toolResults().length > 0) return { text: `Done: ${head[1]}.`, ...delay }
       const root = workingDirectory(req)
-      return { toolCalls: Object.entries(filesOf(head[1])).map(([p, content]) => ({ name: "write", arguments: { filePath: `${root}/${p}`, content } })), ...delay }
+      return {
+        toolCalls: Object.entries(filesOf(head[1])).map(([p, content]) => ({ name: "write", arguments: { filePath: `${root}/${p}`, content } })),
+        ...delay,
+      }
     }
     if (!req.offers("task")) return { text: `no task tool offered: ${req.toolNames.join(", ")}` }
     if (req.toolResults().some((r) => r.name === "task")) return { text: "All four tasks are done.", ...delay }
@@ -328,7 +358,15 @@ async function taskTool(): Promise<E2eRun> {
       processMs: res.durationMs,
       ...spans(server.log, (e) => /^# T\d · /m.test(e.firstUserText)),
       requests: server.work().length,
-      ...(ok ? {} : { note: `exit ${res.code}; ${server.work().map((e) => e.reply).join(" / ").slice(0, 300)} ${res.stderr.slice(-300)}` }),
+      ...(ok
+        ? {}
+        : {
+            note: `exit ${res.code}; ${server
+              .work()
+              .map((e) => e.reply)
+              .join(" / ")
+              .slice(0, 300)} ${res.stderr.slice(-300)}`,
+          }),
     }
   } finally {
     await server.close()
@@ -342,7 +380,9 @@ async function e2eBench() {
   for (let i = 0; i < E2E_RUNS; i++) {
     for (const run of [() => ours(4), () => ours(1), () => taskTool()]) {
       const r = await run()
-      console.log(`${r.variant} run ${i + 1}: ok=${r.ok} process ${r.processMs} ms, model span ${r.modelSpanMs} ms, round span ${r.roundSpanMs} ms, work span ${r.workSpanMs} ms, tasks span ${r.tasksSpanMs} ms${r.note ? ` (${r.note})` : ""}`)
+      console.log(
+        `${r.variant} run ${i + 1}: ok=${r.ok} process ${r.processMs} ms, model span ${r.modelSpanMs} ms, round span ${r.roundSpanMs} ms, work span ${r.workSpanMs} ms, tasks span ${r.tasksSpanMs} ms${r.note ? ` (${r.note})` : ""}`,
+      )
       runs.push(r)
     }
   }
@@ -452,12 +492,7 @@ async function main(): Promise<void> {
   const e2e = ONLY === "engine" ? previous?.e2e : { measuredAt: e2eStarted, machine: machine(), ...(await e2eBench()), machineAfter: machine() }
   const after = machine()
   const data = { benchmark: "scheduler", started, engineSource, plugin, finished: new Date().toISOString(), machine: { before, after }, engine, e2e }
-  const md: string[] = [
-    "# Scheduler",
-    "",
-    `${before.cores} cores; the machine was shared with other work (load averages 1/5/15 min below).`,
-    "",
-  ]
+  const md: string[] = ["# Scheduler", "", `${before.cores} cores; the machine was shared with other work (load averages 1/5/15 min below).`, ""]
   if (engine && engineSource) md.push(...engineMarkdown(engine, engineSource))
   if (e2e && plugin) {
     md.push(
@@ -469,7 +504,16 @@ async function main(): Promise<void> {
       "",
       table(
         ["variant", "ok", "process ms", "model span ms", "round span ms", "work span ms", "tasks span ms", "requests"],
-        e2e.summary.map((s) => [s.variant, `${s.ok}/${s.runs}`, s.medianProcessMs, s.medianModelSpanMs, s.medianRoundSpanMs, s.medianWorkSpanMs, s.medianTasksSpanMs, s.medianRequests]),
+        e2e.summary.map((s) => [
+          s.variant,
+          `${s.ok}/${s.runs}`,
+          s.medianProcessMs,
+          s.medianModelSpanMs,
+          s.medianRoundSpanMs,
+          s.medianWorkSpanMs,
+          s.medianTasksSpanMs,
+          s.medianRequests,
+        ]),
       ),
       "",
       `- c=1 ÷ c=4 (target ≥ 3.6×): process ${e2e.ratios.c1OverC4Process}×, model span ${e2e.ratios.c1OverC4ModelSpan}×, round span ${e2e.ratios.c1OverC4RoundSpan}×, work span ${e2e.ratios.c1OverC4WorkSpan}×, tasks span ${e2e.ratios.c1OverC4TasksSpan}×`,

@@ -122,9 +122,14 @@ export function toSvg(rows: Cell[][], crop?: { col: number; row: number; width: 
       if (x < 0 || x >= width) continue
       const fg = cell.style.reverse ? (cell.style.bg ?? DEFAULT_BG) : (cell.style.fg ?? DEFAULT_FG)
       const bg = cell.style.reverse ? (cell.style.fg ?? DEFAULT_FG) : cell.style.bg
-      if (bg) out.push(`<rect x="${(x * CELL_W).toFixed(2)}" y="${y * CELL_H}" width="${(cell.width * CELL_W + 0.6).toFixed(2)}" height="${CELL_H}" fill="${bg}"/>`)
+      if (bg)
+        out.push(`<rect x="${(x * CELL_W).toFixed(2)}" y="${y * CELL_H}" width="${(cell.width * CELL_W + 0.6).toFixed(2)}" height="${CELL_H}" fill="${bg}"/>`)
       if (cell.ch === " ") continue
-      const attrs = [cell.style.bold ? ` font-weight="bold"` : "", cell.style.italic ? ` font-style="italic"` : "", cell.style.underline ? ` text-decoration="underline"` : ""].join("")
+      const attrs = [
+        cell.style.bold ? ` font-weight="bold"` : "",
+        cell.style.italic ? ` font-style="italic"` : "",
+        cell.style.underline ? ` text-decoration="underline"` : "",
+      ].join("")
       out.push(`<text x="${(x * CELL_W).toFixed(2)}" y="${y * CELL_H + 13}" fill="${fg}"${attrs}>${escapeXml(cell.ch)}</text>`)
     }
   })

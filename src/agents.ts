@@ -32,9 +32,7 @@ export interface RegisterOptions {
  */
 export function registerAgents(cfg: Config, options: RegisterOptions): void {
   const handoffDenies: Permission = Object.fromEntries(Object.keys(HANDOFF_TOOLS).map((t) => [t, "deny"]))
-  const codeDenies: Permission = Object.fromEntries(
-    [...OWN_AGENT_TOOLS, ...(options.codeToolsForAllAgents ? [] : options.codeTools)].map((t) => [t, "deny"]),
-  )
+  const codeDenies: Permission = Object.fromEntries([...OWN_AGENT_TOOLS, ...(options.codeToolsForAllAgents ? [] : options.codeTools)].map((t) => [t, "deny"]))
   const base = asPermission(cfg.permission)
   // The engine starts our subagents itself; no agent's `task` tool may, which also keeps them out of its description.
   const userTask = base.task

@@ -41,7 +41,9 @@ const LanguageServerOptions = z
       .min(0)
       .max(3600)
       .optional()
-      .describe("Seconds a language server keeps running after its last check, so the next check skips its start (default 300; 0: a fresh server for every check)"),
+      .describe(
+        "Seconds a language server keeps running after its last check, so the next check skips its start (default 300; 0: a fresh server for every check)",
+      ),
   })
   .strict()
 export type LanguageServerOptions = z.infer<typeof LanguageServerOptions>
@@ -60,7 +62,9 @@ export const Options = z
       .min(1)
       .max(32)
       .optional()
-      .describe("Workers running at once in the first round (default: concurrency); +1 per smooth round up to concurrency, halved on rate limits or memory pressure"),
+      .describe(
+        "Workers running at once in the first round (default: concurrency); +1 per smooth round up to concurrency, halved on rate limits or memory pressure",
+      ),
     maxAttempts: z.number().int().min(1).max(10).default(3).describe("Attempts per task before the mission fails"),
     maxTasks: z.number().int().min(1).max(100).default(12).describe("Tasks a plan may hold, re-plans included"),
     maxRounds: z.number().int().min(1).max(200).default(30).describe("Fork-join rounds before budget_exhausted"),
@@ -71,7 +75,13 @@ export const Options = z
     maxTokens: z.number().int().min(0).default(0).describe("Input + output tokens a mission may spend before budget_exhausted (0: no limit)"),
     maxCostUsd: z.number().min(0).default(0).describe("Cost in USD a mission may spend before budget_exhausted (0: no limit)"),
     missionTimeoutSec: z.number().int().min(0).default(0).describe("Wall time of a whole mission before budget_exhausted (0: no limit)"),
-    providerRetries: z.number().int().min(0).max(10).default(3).describe("Retries of a child turn that ended in a provider error (rate limit, overload), not counted as attempts"),
+    providerRetries: z
+      .number()
+      .int()
+      .min(0)
+      .max(10)
+      .default(3)
+      .describe("Retries of a child turn that ended in a provider error (rate limit, overload), not counted as attempts"),
     typeCheck: z
       .object({
         enabled: z.boolean().default(true).describe("Run the type-check gate when a language server is available"),
@@ -80,25 +90,41 @@ export const Options = z
       .strict()
       .default({ enabled: true, timeoutSec: 60 })
       .describe("The gate that type-checks a task's changed files with a real language server (typescript-language-server for TS/JS)"),
-    languageServers: LanguageServerOptions.default({})
-      .describe("Language servers for code_diagnostics and the type-check gate; TypeScript/JavaScript defaults to typescript-language-server --stdio"),
+    languageServers: LanguageServerOptions.default({}).describe(
+      "Language servers for code_diagnostics and the type-check gate; TypeScript/JavaScript defaults to typescript-language-server --stdio",
+    ),
     checkout: z
       .object({
         dependencies: z
-          .array(z.string().min(1).refine((p) => !p.split("/").includes(".."), "must stay inside the repository"))
+          .array(
+            z
+              .string()
+              .min(1)
+              .refine((p) => !p.split("/").includes(".."), "must stay inside the repository"),
+          )
           .default([])
-          .describe('Ignored directories to copy into every checkout besides node_modules, .venv and venv: names found anywhere (e.g. "vendor") or paths from the repository root (e.g. "build/cache")'),
-        setup: z.string().min(1).optional().describe('Run once in each new checkout after its dependencies were copied, e.g. "npm run codegen"; a failure stops the mission'),
+          .describe(
+            'Ignored directories to copy into every checkout besides node_modules, .venv and venv: names found anywhere (e.g. "vendor") or paths from the repository root (e.g. "build/cache")',
+          ),
+        setup: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('Run once in each new checkout after its dependencies were copied, e.g. "npm run codegen"; a failure stops the mission'),
         install: z
           .string()
           .min(1)
           .optional()
-          .describe("Installs dependencies in a checkout whose manifests or lockfiles a task changed (default: setup, else from the lockfile, e.g. npm install)"),
+          .describe(
+            "Installs dependencies in a checkout whose manifests or lockfiles a task changed (default: setup, else from the lockfile, e.g. npm install)",
+          ),
         timeoutSec: z.number().int().min(1).default(600).describe("Wall time of one setup or install"),
         keep: z
           .boolean()
           .default(true)
-          .describe("Keep the project's checkouts for its next mission, so their dependencies are not copied and OpenCode's instances there stay warm (false: they go with each mission)"),
+          .describe(
+            "Keep the project's checkouts for its next mission, so their dependencies are not copied and OpenCode's instances there stay warm (false: they go with each mission)",
+          ),
         idleDays: z.number().min(0).default(14).describe("Kept checkouts of a project unused this many days are removed (at the end of any mission)"),
         diskBudgetGB: z.number().min(0).default(20).describe("Kept checkouts of all projects together stay within this size; the least recently used go first"),
       })

@@ -1,7 +1,7 @@
 // `opencode-orchestrator doctor`: checks a setup, one line per check, ✓ or ✗ with the fix.
 // Fast: runs a few `--version`-style commands and reads files; never starts OpenCode.
 import { spawnSync } from "node:child_process"
-import { existsSync, lstatSync, readFileSync } from "node:fs"
+import { existsSync, lstatSync, readFileSync, type Stats } from "node:fs"
 import { homedir } from "node:os"
 import { dirname, isAbsolute, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -81,10 +81,19 @@ export function checkOpencode(ctx: DoctorContext): Check {
   if (!found) return fail("OpenCode", `\`opencode\` not found on PATH (supported: ${range})`, `npm i -g opencode-ai@${lowest}`)
   const res = ctx.run(found.path, ["--version"])
   const version = res.stdout.trim().match(/\d+\.\d+\.\d+\S*/)?.[0]
-  if (!version) return fail("OpenCode", `${found.path} --version gave no version: ${firstLine(res.error ?? res.stderr)}`, `reinstall OpenCode: npm i -g opencode-ai@${lowest}`)
+  if (!version)
+    return fail(
+      "OpenCode",
+      `${found.path} --version gave no version: ${firstLine(res.error ?? res.stderr)}`,
+      `reinstall OpenCode: npm i -g opencode-ai@${lowest}`,
+    )
   const check = checkVersion(version, range, manifest(ctx.pluginRoot))
   if (check.ok) return pass("OpenCode", `${version} (supported: ${range}) at ${found.path}`)
-  return fail("OpenCode", `${version} at ${found.path} is outside the supported range ${range}`, `npm i -g opencode-ai@${lowest}, or a plugin version made for OpenCode ${version}`)
+  return fail(
+    "OpenCode",
+    `${version} at ${found.path} is outside the supported range ${range}`,
+    `npm i -g opencode-ai@${lowest}, or a plugin version made for OpenCode ${version}`,
+  )
 }
 
 // ---------------------------------------------------------------- plugin entries in the config
@@ -108,9 +117,7 @@ function readConfigFile(path: string): ConfigFile | undefined {
     return { path, plugins: [], error: (e as Error).message }
   }
   const list = (value as { plugin?: unknown } | null)?.plugin
-  const plugins = Array.isArray(list)
-    ? list.filter((p): p is PluginEntry => typeof p === "string" || (Array.isArray(p) && typeof p[0] === "string"))
-    : []
+  const plugins = Array.isArray(list) ? list.filter((p): p is PluginEntry => typeof p === "string" || (Array.isArray(p) && typeof p[0] === "string")) : []
   return { path, plugins }
 }
 
@@ -161,7 +168,11 @@ export function checkPluginEntry(ctx: DoctorContext): Check {
   if (broken.length) return fail("plugin in opencode.json", broken.map((f) => `${f.path}: ${f.error}`).join("; "), "fix the file's syntax")
   const entry = findPluginEntry(ctx)
   if (entry) return pass("plugin in opencode.json", entry.file)
-  return fail("plugin in opencode.json", "no opencode.json names opencode-orchestrator", `opencode plugin ${PACKAGE_NAME} (adds "plugin": ["${PACKAGE_NAME}"] to the project's opencode.json; -g for the global one)`)
+  return fail(
+    "plugin in opencode.json",
+    "no opencode.json names opencode-orchestrator",
+    `opencode plugin ${PACKAGE_NAME} (adds "plugin": ["${PACKAGE_NAME}"] to the project's opencode.json; -g for the global one)`,
+  )
 }
 
 /** The TUI plugin entry — required only once this package ships a TUI plugin (an `exports["./tui"]`). */
@@ -175,7 +186,11 @@ export function checkTuiEntry(ctx: DoctorContext): Check {
       if (namesPlugin(spec, dirname(file.path))) return pass("TUI plugin in tui.json", file.path)
     }
   }
-  return fail("TUI plugin in tui.json", `no tui.json names ${PACKAGE_NAME}`, `add "plugin": ["${PACKAGE_NAME}"] to ${join(configHome(ctx), "opencode", "tui.json")} (or the project's .opencode/tui.json)`)
+  return fail(
+    "TUI plugin in tui.json",
+    `no tui.json names ${PACKAGE_NAME}`,
+    `add "plugin": ["${PACKAGE_NAME}"] to ${join(configHome(ctx), "opencode", "tui.json")} (or the project's .opencode/tui.json)`,
+  )
 }
 
 // ---------------------------------------------------------------- addon, tools, sandbox
@@ -229,7 +244,12 @@ export function checkSandbox(ctx: DoctorContext): Check {
   }
   if (ctx.platform === "darwin") {
     const res = ctx.run("sandbox-exec", ["-p", "(version 1)(allow default)", "/usr/bin/true"])
-    if (res.error || res.status !== 0) return fail("sandbox", `sandbox-exec does not work: ${firstLine(res.error ?? res.stderr)}`, "sandbox-exec ships with macOS: check that /usr/bin is on PATH")
+    if (res.error || res.status !== 0)
+      return fail(
+        "sandbox",
+        `sandbox-exec does not work: ${firstLine(res.error ?? res.stderr)}`,
+        "sandbox-exec ships with macOS: check that /usr/bin is on PATH",
+      )
     return pass("sandbox", "sandbox-exec works")
   }
   return fail("sandbox", `no sandbox for ${ctx.platform}`, "run on Linux (bubblewrap) or macOS (sandbox-exec)")
@@ -267,7 +287,8 @@ export function checkLanguageServers(ctx: DoctorContext, settings: ServerSetting
 
 export function checkConfig(ctx: DoctorContext, pluginOptions: unknown): { check: Check; settings: ServerSettings } {
   const result = loadConfig({ directory: ctx.cwd, pluginOptions, env: ctx.env, home: ctx.home })
-  if (!result.ok) return { check: fail("configuration", result.error.replace(/\n/g, "\n    "), "fix the keys named above"), settings: result.options.languageServers }
+  if (!result.ok)
+    return { check: fail("configuration", result.error.replace(/\n/g, "\n    "), "fix the keys named above"), settings: result.options.languageServers }
   return { check: pass("configuration", "valid (orchestrator.jsonc files and plugin options)"), settings: result.options.languageServers }
 }
 
@@ -280,7 +301,7 @@ export function checkoutHome(ctx: Pick<DoctorContext, "env" | "home">): string {
 export function checkCheckoutHome(ctx: DoctorContext): Check {
   const path = checkoutHome(ctx)
   const name = "checkout home"
-  let stat
+  let stat: Stats
   try {
     stat = lstatSync(path)
   } catch {
@@ -288,7 +309,8 @@ export function checkCheckoutHome(ctx: DoctorContext): Check {
   }
   if (stat.isSymbolicLink()) return fail(name, `${path} is a symlink`, `rm ${path} (it is re-created as a directory)`)
   if (!stat.isDirectory()) return fail(name, `${path} is not a directory`, `rm ${path} (it is re-created as a directory)`)
-  if (ctx.uid !== undefined && stat.uid !== ctx.uid) return fail(name, `${path} is owned by uid ${stat.uid}, not you (${ctx.uid})`, `chown -R ${ctx.uid} ${path}, or remove it`)
+  if (ctx.uid !== undefined && stat.uid !== ctx.uid)
+    return fail(name, `${path} is owned by uid ${stat.uid}, not you (${ctx.uid})`, `chown -R ${ctx.uid} ${path}, or remove it`)
   const mode = stat.mode & 0o777
   if (mode !== 0o700) return fail(name, `${path} has mode ${mode.toString(8).padStart(4, "0")}`, `chmod 700 ${path}`)
   return pass(name, `${path} (0700, yours)`)

@@ -66,12 +66,15 @@ export interface RequestTokens {
 /** Counts a captured chat-completions request body with a real tokenizer. */
 export function requestTokens(body: WireBody): RequestTokens {
   const messages = body.messages ?? []
-  const system = messages.filter((m) => m.role === "system").map((m) => contentText(m.content)).join("\n\n")
+  const system = messages
+    .filter((m) => m.role === "system")
+    .map((m) => contentText(m.content))
+    .join("\n\n")
   const rest = messages
     .filter((m) => m.role !== "system")
     .map((m) => contentText(m.content) + (m.tool_calls ? JSON.stringify(m.tool_calls) : ""))
     .join("\n")
-  const toolsJson = body.tools && body.tools.length ? JSON.stringify(body.tools) : ""
+  const toolsJson = body.tools?.length ? JSON.stringify(body.tools) : ""
   const s = tokens(system)
   const t = tokens(toolsJson)
   const names = (body.tools ?? []).map((x) => (x as { function?: { name?: string } }).function?.name ?? "?")
@@ -82,8 +85,8 @@ export function requestTokens(body: WireBody): RequestTokens {
 /** Writes bench/results/<name>.json and <name>.md. */
 export function writeResults(name: string, data: unknown, markdown: string): void {
   mkdirSync(RESULTS_DIR, { recursive: true })
-  writeFileSync(path.join(RESULTS_DIR, `${name}.json`), JSON.stringify(data, null, 2) + "\n")
-  writeFileSync(path.join(RESULTS_DIR, `${name}.md`), markdown.trimEnd() + "\n")
+  writeFileSync(path.join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(data, null, 2)}\n`)
+  writeFileSync(path.join(RESULTS_DIR, `${name}.md`), `${markdown.trimEnd()}\n`)
   console.log(`wrote ${path.relative(process.cwd(), path.join(RESULTS_DIR, name))}.{json,md}`)
 }
 

@@ -36,7 +36,13 @@ export interface EngineCheckout {
    * One mission through this checkout's `runMission`. `options` are parsed by the checkout's own
    * schema, then `lifted` is laid over them (limits the user-facing schema caps).
    */
-  runMission(input: { mission: string; directory: string; script: BenchScript; options: Record<string, unknown>; lifted: Record<string, unknown> }): Promise<MissionOutcome>
+  runMission(input: {
+    mission: string
+    directory: string
+    script: BenchScript
+    options: Record<string, unknown>
+    lifted: Record<string, unknown>
+  }): Promise<MissionOutcome>
 }
 
 type Module = Record<string, unknown>
@@ -71,7 +77,12 @@ export async function loadEngineCheckout(dir: string): Promise<EngineCheckout> {
   const engine = await importFile(path.join(root, "src/mission/engine.ts"))
   const config = await importFile(path.join(root, "src/config.ts"))
   const fake = await importFile(fakeFile)
-  const runMission = exported<(input: unknown, deps: unknown) => Promise<{ state: { status: string } }>>(engine, "runMission", "function", `${root}/src/mission/engine.ts`)
+  const runMission = exported<(input: unknown, deps: unknown) => Promise<{ state: { status: string } }>>(
+    engine,
+    "runMission",
+    "function",
+    `${root}/src/mission/engine.ts`,
+  )
   const options = exported<{ parse(input: unknown): Record<string, unknown> }>(config, "Options", "object", `${root}/src/config.ts`)
   const FakeSessions = exported<Constructor>(fake, "FakeSessions", "function", fakeFile)
   const silentProgress = exported<() => unknown>(fake, "silentProgress", "function", fakeFile)

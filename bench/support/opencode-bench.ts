@@ -63,12 +63,17 @@ export interface Installed {
 /** `npm install <spec>` into a cached temp dir (scripts off: they only check binaries or edit the user's config). */
 export function npmInstall(spec: string): Installed {
   const root = path.join(os.tmpdir(), "orchestrator-bench-npm", spec.replace(/[^a-zA-Z0-9@._-]/g, "_"))
-  const name = spec.startsWith("@") ? "@" + spec.slice(1).split("@")[0] : spec.split("@")[0]!
+  const name = spec.startsWith("@") ? `@${spec.slice(1).split("@")[0]}` : spec.split("@")[0]!
   const dir = path.join(root, "node_modules", name)
   if (!existsSync(path.join(dir, "package.json"))) {
     mkdirSync(root, { recursive: true })
-    writeFileSync(path.join(root, "package.json"), JSON.stringify({ name: "bench-competitor", private: true }) + "\n")
-    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", spec], { cwd: root, stdio: ["ignore", "ignore", "pipe"], timeout: 600_000, encoding: "utf8" })
+    writeFileSync(path.join(root, "package.json"), `${JSON.stringify({ name: "bench-competitor", private: true })}\n`)
+    execFileSync("npm", ["install", "--no-audit", "--no-fund", "--ignore-scripts", spec], {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+      timeout: 600_000,
+      encoding: "utf8",
+    })
   }
   const version = (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version
   return { spec, name, version, dir }

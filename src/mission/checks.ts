@@ -33,7 +33,11 @@ export async function runCheck(m: Mission, command: string, cwd: string, tree: s
  * command's own directory is its checkout. Unconfined where the machine has no
  * sandbox (the report says so).
  */
-export async function runInCheckout(command: string, cwd: string, options: { timeoutMs: number; signal?: AbortSignal; readOnly?: boolean }): Promise<CommandResult> {
+export async function runInCheckout(
+  command: string,
+  cwd: string,
+  options: { timeoutMs: number; signal?: AbortSignal; readOnly?: boolean },
+): Promise<CommandResult> {
   const checkout = checkoutAt(cwd)
   const profile = checkout ? sandboxProfile(checkout, options.readOnly) : ownDirectoryProfile(cwd, options.readOnly)
   // A temp dir of its own: in a PID namespace every command's processes have small PIDs, and tools that

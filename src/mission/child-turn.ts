@@ -34,8 +34,7 @@ export async function childTurn(
   const budget = input.sessionID ? undefined : exceededBudget(m.state, options)
   if (budget) return refused(`budget: ${budget}`)
   const directory = input.directory ?? m.state.directory
-  const sessionID =
-    input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))
+  const sessionID = input.sessionID ?? (await sessions.create({ parentID: m.state.commanderSession, title: input.title, directory }))
   joinChild(m.state.id, sessionID, directory)
   touchLive(m)
   input.before?.(sessionID)

@@ -22,13 +22,7 @@ export type GateResult =
  * type-check, then the task's verify commands exit 0 (each run once on the
  * tree the worker left, `tree`).
  */
-export async function runGates(
-  m: Mission,
-  directory: string,
-  changedFiles: readonly string[],
-  verify: readonly string[],
-  tree: string,
-): Promise<GateResult> {
+export async function runGates(m: Mission, directory: string, changedFiles: readonly string[], verify: readonly string[], tree: string): Promise<GateResult> {
   if (changedFiles.length === 0) {
     return {
       ok: false,
@@ -126,7 +120,10 @@ function siblingOfKind(root: string, file: string): string[] {
   if (!ext) return []
   for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
     const names = existsSync(path.join(root, dir)) ? readdirSync(path.join(root, dir), { withFileTypes: true }) : []
-    const found = names.filter((d) => d.isFile() && d.name.endsWith(ext)).map((d) => d.name).sort()[0]
+    const found = names
+      .filter((d) => d.isFile() && d.name.endsWith(ext))
+      .map((d) => d.name)
+      .sort()[0]
     if (found) return [path.join(dir, found)]
     if (dir === "." || dir === path.dirname(dir)) return []
   }
@@ -151,8 +148,6 @@ async function syntaxGate(m: Mission, directory: string, files: readonly string[
   }
   const report = await analysis.checkSyntax(directory, [...files])
   if (report.ok) return undefined
-  const lines = report.files
-    .filter((f) => !f.ok)
-    .flatMap((f) => f.errors.map((e) => `${f.file}:${e.line}:${e.column}: ${e.message} — \`${e.context}\``))
+  const lines = report.files.filter((f) => !f.ok).flatMap((f) => f.errors.map((e) => `${f.file}:${e.line}:${e.column}: ${e.message} — \`${e.context}\``))
   return fill("feedback/syntax-errors", { errors: lines.map((l) => `- ${l}`).join("\n") })
 }

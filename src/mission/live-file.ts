@@ -4,7 +4,7 @@ import type { Mission } from "./context.js"
 import type { MessageUsage } from "./ports.js"
 import { liveChildren } from "./registry.js"
 import { addUsage, emptyUsage, isFinal, type MissionStatus, type TaskState, type Usage } from "./state.js"
-import { type MessageSpend, messageUsage, usageBeyond } from "./usage.js"
+import { messageUsage, usageBeyond } from "./usage.js"
 
 /**
  * `live.json`, beside a mission's `state.json`: what the TUI's board reads
@@ -118,8 +118,8 @@ export function noteMessageUsage(info: MessageUsage): void {
   if (info.role !== "assistant" || !info.tokens) return
   for (const t of trackers.values()) {
     if (!liveChildren(t.m.state.id).includes(info.sessionID)) continue
-    let messages = t.messages.get(info.sessionID)
-    if (!messages) t.messages.set(info.sessionID, (messages = new Map()))
+    const messages = t.messages.get(info.sessionID) ?? new Map()
+    t.messages.set(info.sessionID, messages)
     messages.set(info.id, messageUsage({ ...info, tokens: info.tokens }))
     touchLive(t.m)
     return

@@ -71,7 +71,7 @@ export function rememberPlan(state: MissionState): void {
   put("mission", "mission", state.mission)
   if (state.plan) {
     put("plan", "plan", state.plan.summary)
-    state.plan.decisions?.forEach((d, i) => put(`decision:${i + 1}`, "decision", d))
+    for (const [i, d] of (state.plan.decisions ?? []).entries()) put(`decision:${i + 1}`, "decision", d)
   }
   // A failed final review is what the re-plan's tasks are about: a finding for all of them.
   if (state.masterReview?.verdict === "fail") {

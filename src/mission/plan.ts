@@ -8,32 +8,20 @@ export const TaskSpec = z.object({
     .regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, "a short id such as T1 (letters, digits, - or _)")
     .describe("Short unique id, e.g. T1"),
   title: z.string().min(1).max(120).describe("One line naming the change"),
-  description: z
-    .string()
-    .min(1)
-    .describe("The complete work order: what to change, where, and how to know it is done"),
+  description: z.string().min(1).describe("The complete work order: what to change, where, and how to know it is done"),
   files: z.array(z.string().min(1)).describe("Files this task is expected to write (relative paths)"),
   dependsOn: z.array(z.string()).describe("Ids of tasks that must be done first ([] if none)"),
   acceptance: z.array(z.string().min(1)).min(1).describe("Checkable acceptance criteria"),
-  verify: z
-    .array(z.string().min(1))
-    .optional()
-    .describe("Shell commands, run in the project root, that must exit 0 when the task is done"),
+  verify: z.array(z.string().min(1)).optional().describe("Shell commands, run in the project root, that must exit 0 when the task is done"),
 })
 export type TaskSpec = z.infer<typeof TaskSpec>
 
 export const PlanSpec = z.object({
   summary: z.string().min(1).describe("What the mission will do, in two or three sentences"),
   decisions: z.array(z.string()).optional().describe("Design decisions the tasks rely on"),
-  questions: z
-    .array(z.string().min(1))
-    .optional()
-    .describe("Questions only the user can answer; give them with no tasks to stop and ask"),
+  questions: z.array(z.string().min(1)).optional().describe("Questions only the user can answer; give them with no tasks to stop and ask"),
   tasks: z.array(TaskSpec).describe("The tasks; empty only when asking questions"),
-  verify: z
-    .array(z.string().min(1))
-    .optional()
-    .describe("Mission-level shell commands that must exit 0 on the finished result"),
+  verify: z.array(z.string().min(1)).optional().describe("Mission-level shell commands that must exit 0 on the finished result"),
 })
 export type PlanSpec = z.infer<typeof PlanSpec>
 

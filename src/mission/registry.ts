@@ -30,10 +30,7 @@ export interface MissionSession {
 const missions = new Map<string, RunningMission>()
 
 /** Registers a mission that starts running here; its commander's session belongs to it from now on. */
-export function openMission(
-  state: MissionState,
-  parts: { handoffs: HandoffSlots; cancel: () => void; closeServers: () => Promise<void> },
-): void {
+export function openMission(state: MissionState, parts: { handoffs: HandoffSlots; cancel: () => void; closeServers: () => Promise<void> }): void {
   missions.set(state.id, { state, ...parts, commander: { sessionID: state.commanderSession, directory: state.directory }, children: new Map() })
 }
 

@@ -39,7 +39,9 @@ export function renderReport(state: MissionState, todoPath: string): string {
   out.push(`- tokens: ${u.inputTokens} in, ${u.outputTokens} out, ${u.reasoningTokens} reasoning, ${u.cacheReadTokens} cache read; cost $${u.cost.toFixed(4)}`)
   if (state.result) out.push(`- result: ${state.result.summary}`)
   if (state.dependencyChanges?.length) {
-    out.push(`- dependencies: the mission changed ${state.dependencyChanges.join(", ")}; run your install (e.g. \`npm install\`) in the project before you build or test`)
+    out.push(
+      `- dependencies: the mission changed ${state.dependencyChanges.join(", ")}; run your install (e.g. \`npm install\`) in the project before you build or test`,
+    )
   }
   for (const r of state.refused) out.push(`- refused by the sandbox (${r.reason}): \`${cell(r.command)}\``)
   out.push(`- isolation: ${state.isolation.note}`)

@@ -68,7 +68,9 @@ export function reviewFeedback(outcome: ReviewOutcome): string {
     case "evidence_mismatch": {
       const lines = outcome.evidence
         .filter((e) => e.exitCode !== e.claimed)
-        .map((e) => fill("feedback/evidence-not-reproduced", { command: e.command, claimed: String(e.claimed), exitCode: e.exitCode, output: indent(e.output) }))
+        .map((e) =>
+          fill("feedback/evidence-not-reproduced", { command: e.command, claimed: String(e.claimed), exitCode: e.exitCode, output: indent(e.output) }),
+        )
       return fill("feedback/evidence-mismatch", { commands: lines.join("\n\n") })
     }
     case "no_verdict":
@@ -78,5 +80,10 @@ export function reviewFeedback(outcome: ReviewOutcome): string {
 
 export function indent(text: string): string {
   const trimmed = text.trim()
-  return trimmed ? trimmed.split("\n").map((l) => `    ${l}`).join("\n") : "    (no output)"
+  return trimmed
+    ? trimmed
+        .split("\n")
+        .map((l) => `    ${l}`)
+        .join("\n")
+    : "    (no output)"
 }

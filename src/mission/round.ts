@@ -27,7 +27,12 @@ export async function runRound(m: Mission, tasks: TaskState[], onChange: (runnin
   }))
   const checkouts = await m.workspace.begin(roundTasks)
   const first = checkouts.values().next().value
-  if (first) prewarmTypeGate(m, first.directory, tasks.flatMap((t) => t.spec.files))
+  if (first)
+    prewarmTypeGate(
+      m,
+      first.directory,
+      tasks.flatMap((t) => t.spec.files),
+    )
   await startRound(m, tasks)
 
   const { aimd } = m

@@ -110,9 +110,7 @@ export const MissionState = z.object({
   result: z.object({ summary: z.string(), conflicts: z.array(z.string()) }).optional(),
   /** Checks that could not run (e.g. the syntax gate without the native addon), for the report. */
   notes: z.array(z.string()),
-  masterReview: z
-    .object({ verdict: z.enum(["pass", "fail"]), summary: z.string(), evidence: z.array(CheckedEvidence) })
-    .optional(),
+  masterReview: z.object({ verdict: z.enum(["pass", "fail"]), summary: z.string(), evidence: z.array(CheckedEvidence) }).optional(),
   missionVerify: z.array(CheckedEvidence),
   /** Why the mission ended where it did, in one paragraph, for the report. */
   reason: z.string().optional(),

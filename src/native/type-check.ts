@@ -27,7 +27,8 @@ export async function typeErrors(
       continue
     }
     const used = `${server.name} (from ${describeSource(server.source)}: ${server.command[0]})`
-    if (!result.servers?.includes(used)) (result.servers ??= []).push(used)
+    result.servers ??= []
+    if (!result.servers.includes(used)) result.servers.push(used)
     for (const f of report.files) {
       for (const d of f.diagnostics) {
         if (d.severity !== "error") continue

@@ -1,7 +1,7 @@
 import { fill } from "../templates.js"
-import { PlanSpec } from "../mission/plan.js"
+import type { PlanSpec } from "../mission/plan.js"
 import type { HandoffSlots } from "../mission/ports.js"
-import { VerdictSpec } from "../mission/verdict.js"
+import type { VerdictSpec } from "../mission/verdict.js"
 
 interface Slot<T> {
   /** Returns problems to send back to the model; empty means accepted. */

@@ -103,11 +103,5 @@ export function handoffTools(deps: ToolDeps) {
 export function shownOutput(report: string): string {
   const headline = report.split("\n")[0] ?? ""
   const questions = /## Questions\n\n([\s\S]*?)\n\n/.exec(report)?.[1]
-  return [
-    headline,
-    questions ? fill("replies/planner-questions", { questions }) : "",
-    fill("replies/report-shown"),
-  ]
-    .filter(Boolean)
-    .join("\n\n")
+  return [headline, questions ? fill("replies/planner-questions", { questions }) : "", fill("replies/report-shown")].filter(Boolean).join("\n\n")
 }

@@ -20,7 +20,10 @@ export function endTurnOnHandoff(abort: Abort, tidy: Tidy = async () => undefine
     const session = missionSession(input.sessionID)
     if (!session?.handoffs.handedOff(input.sessionID)) return
     const { directory } = session
-    await within(END_TURN_WAIT_MS, abort(input.sessionID, directory).catch(() => undefined))
+    await within(
+      END_TURN_WAIT_MS,
+      abort(input.sessionID, directory).catch(() => undefined),
+    )
     // Once the run has unwound, the empty aborted message goes: the transcript ends on the accepted call, as a finished turn.
     void tidy(input.sessionID, directory).catch(() => undefined)
   }

@@ -59,7 +59,15 @@ function Board(props: { api: TuiPluginApi; finder: MissionFinder; sessionID: str
 
 function toneColor(api: TuiPluginApi, tone: Tone) {
   const theme = api.theme.current
-  return { title: theme.text, text: theme.text, muted: theme.textMuted, accent: theme.accent, success: theme.success, warning: theme.warning, error: theme.error }[tone]
+  return {
+    title: theme.text,
+    text: theme.text,
+    muted: theme.textMuted,
+    accent: theme.accent,
+    success: theme.success,
+    warning: theme.warning,
+    error: theme.error,
+  }[tone]
 }
 
 /**

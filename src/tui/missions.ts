@@ -114,7 +114,9 @@ export function fromState(state: Record<string, unknown>): LiveMission | undefin
       maxAttempts: 0,
     }
   })
-  const sessions = state.tasks.filter(isRecord).flatMap((t) => (Array.isArray(t.attempts) ? t.attempts.filter(isRecord).flatMap((a) => (Array.isArray(a.sessions) ? a.sessions.map(String) : [])) : []))
+  const sessions = state.tasks
+    .filter(isRecord)
+    .flatMap((t) => (Array.isArray(t.attempts) ? t.attempts.filter(isRecord).flatMap((a) => (Array.isArray(a.sessions) ? a.sessions.map(String) : [])) : []))
   return {
     version: 1,
     id: state.id,

@@ -27,9 +27,7 @@ export interface BootstrapPlan {
  * copied, however large.
  */
 export async function planBootstrap(root: string, extra: readonly string[] = []): Promise<BootstrapPlan> {
-  const ignored = (await git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: root }))
-    .split("\0")
-    .filter(Boolean)
+  const ignored = (await git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: root })).split("\0").filter(Boolean)
   const names = new Set([...DEPENDENCY_DIRS, ...extra.filter((e) => !e.includes("/"))])
   const paths = new Set(extra.filter((e) => e.includes("/")).map((e) => e.replace(/^\/+|\/+$/g, "")))
   const dependencies: string[] = []
@@ -166,7 +164,13 @@ export async function manifestFingerprint(cwd: string, commit: string): Promise<
 
 /** The manifests whose content differs between two fingerprints. */
 export function changedManifests(before: string, after: string): string[] {
-  const parse = (f: string) => new Map(f.split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string]))
+  const parse = (f: string) =>
+    new Map(
+      f
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.split(" ") as [string, string]),
+    )
   const a = parse(before)
   const b = parse(after)
   return [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort()

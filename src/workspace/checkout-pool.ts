@@ -68,7 +68,12 @@ export async function forgetSlotRecord(pool: string, name: string): Promise<void
 /** Entries a dependency directory holds (dot-entries aside: test runners write caches there). */
 export async function dependencyListing(dir: string): Promise<string> {
   const names = await readdir(dir).catch(() => undefined)
-  return names ? names.filter((n) => !n.startsWith(".")).sort().join("\n") : ""
+  return names
+    ? names
+        .filter((n) => !n.startsWith("."))
+        .sort()
+        .join("\n")
+    : ""
 }
 
 /** Files package managers rewrite on every install. */
@@ -76,7 +81,14 @@ const INSTALL_MARKERS = [".package-lock.json", ".modules.yaml", ".yarn-state.yml
 
 /** A cheap stamp of the user's dependency directory: what it holds and when it was last installed into. */
 export async function dependencyStamp(dir: string): Promise<string> {
-  const markers = await Promise.all(INSTALL_MARKERS.map((m) => stat(path.join(dir, m)).then((s) => `${m}@${s.mtimeMs}`, () => "")))
+  const markers = await Promise.all(
+    INSTALL_MARKERS.map((m) =>
+      stat(path.join(dir, m)).then(
+        (s) => `${m}@${s.mtimeMs}`,
+        () => "",
+      ),
+    ),
+  )
   return createHash("sha1")
     .update(await dependencyListing(dir))
     .update(markers.join(","))
@@ -138,7 +150,10 @@ export async function listPools(home = checkoutHomePath()): Promise<PoolInfo[]> 
       dir,
       root: record?.success ? record.data.root : "",
       lastUsed: record?.success ? new Date(record.data.lastUsed) : new Date(0),
-      checkouts: entries.filter((e) => e.isDirectory()).map((e) => e.name).sort(),
+      checkouts: entries
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name)
+        .sort(),
       bytes: await diskUsage(dir),
       inUse: lock !== undefined && lockIsLive(lock),
     })
@@ -162,8 +177,8 @@ export async function removePool(pool: PoolInfo): Promise<string | undefined> {
 }
 
 /**
- * Keeps the pools within their limits: those idle longer than `idleDays`, or
- * without a record, are removed; then the least recently used go until all
+ * Keeps the pools within their limits: those idle longer than `idleDays`,
+ * without a record, or whose repository is gone are removed; then the least recently used go until all
  * fit in `budgetBytes`. Pools in use are left alone.
  */
 export async function prunePools(limits: { idleDays: number; budgetBytes: number }, home = checkoutHomePath()): Promise<PoolInfo[]> {
@@ -173,7 +188,8 @@ export async function prunePools(limits: { idleDays: number; budgetBytes: number
   let total = pools.reduce((sum, p) => sum + p.bytes, 0)
   for (const pool of [...pools].reverse()) {
     const over = total > limits.budgetBytes
-    if (!over && pool.lastUsed.getTime() >= idleBefore) continue
+    const orphaned = !pool.root || !existsSync(pool.root)
+    if (!over && !orphaned && pool.lastUsed.getTime() >= idleBefore) continue
     if ((await removePool(pool)) === undefined) {
       removed.push(pool)
       total -= pool.bytes

@@ -44,16 +44,11 @@ export function gitRaw(args: string[], options: GitOptions): Promise<GitResult> 
   for (const key of ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX"]) delete env[key]
   Object.assign(env, options.env)
   return new Promise((resolve, reject) => {
-    const child = execFile(
-      "git",
-      args,
-      { cwd: options.cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: "buffer" },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : -1) : 0
-        if (code === -1) reject(new Error(`git ${args[0]} could not run: ${error?.message}`))
-        else resolve({ code, stdout, stderr: stderr.toString("utf8") })
-      },
-    )
+    const child = execFile("git", args, { cwd: options.cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: "buffer" }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0
+      if (code === -1) reject(new Error(`git ${args[0]} could not run: ${error?.message}`))
+      else resolve({ code, stdout, stderr: stderr.toString("utf8") })
+    })
     if (options.input !== undefined) child.stdin?.end(options.input)
   })
 }

@@ -68,7 +68,9 @@ function detect(): SandboxAvailability & { file?: string } {
 }
 
 function failure(run: ReturnType<typeof spawnSync>): string {
-  const text = String(run.stderr ?? "").trim().split("\n")[0]
+  const text = String(run.stderr ?? "")
+    .trim()
+    .split("\n")[0]
   return text || run.error?.message || `exit ${run.status ?? run.signal}`
 }
 

@@ -3,15 +3,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises"
 import { availableParallelism } from "node:os"
 import path from "node:path"
 import pLimit from "p-limit"
-import {
-  type BootstrapPlan,
-  changedManifests,
-  copyDependency,
-  copyIncludes,
-  detectInstallCommand,
-  manifestFingerprint,
-  planBootstrap,
-} from "./bootstrap.js"
+import { type BootstrapPlan, changedManifests, copyDependency, copyIncludes, detectInstallCommand, manifestFingerprint, planBootstrap } from "./bootstrap.js"
 import { checkoutHomePath, privateCheckoutHome } from "./checkout-home.js"
 import {
   dependencyListing,
@@ -175,9 +167,7 @@ export class WorktreeWorkspace implements Workspace {
     await snapshots.dispose()
     const head = (await gitRaw(["rev-parse", "--verify", "-q", "HEAD"], { cwd: root })).stdout.toString().trim()
     const parents = head ? ["-p", head] : []
-    const base = (
-      await git(["commit-tree", tree, ...parents, "-m", `orchestrator: base of mission ${missionId}`], { cwd: root, env: PLUGIN_IDENTITY })
-    ).trim()
+    const base = (await git(["commit-tree", tree, ...parents, "-m", `orchestrator: base of mission ${missionId}`], { cwd: root, env: PLUGIN_IDENTITY })).trim()
     const ws = await WorktreeWorkspace.create(root, projectDir, missionId, base, settings)
     await git(["update-ref", "--stdin"], { cwd: root, input: `update ${ws.baseRef} ${base}\nupdate refs/heads/${ws.branch} ${base}\n` })
     await ws.start()
@@ -201,7 +191,12 @@ export class WorktreeWorkspace implements Workspace {
     await rm(ws.missionRoot, { recursive: true, force: true })
     await gitRaw(["worktree", "prune"], { cwd: root })
     const leftovers = await git(["for-each-ref", "--format=%(refname)", `refs/heads/${ws.branch}--*`], { cwd: root })
-    await ws.deleteBranches(leftovers.split("\n").filter(Boolean).map((ref) => ({ branch: ref.slice("refs/heads/".length) })))
+    await ws.deleteBranches(
+      leftovers
+        .split("\n")
+        .filter(Boolean)
+        .map((ref) => ({ branch: ref.slice("refs/heads/".length) })),
+    )
     await ws.start()
     return ws
   }
@@ -295,14 +290,22 @@ export class WorktreeWorkspace implements Workspace {
       await copyIncludes(this.root, slot.path, plan.includes)
       slot.depsFor = user
       this.register(slot, index === "integration" ? "mission" : "")
-      await this.settings.record("checkout_bootstrapped", { checkout: name, ...plan, ...(adopted ? { adopted: true, copied: stale } : {}), ms: Date.now() - started })
+      await this.settings.record("checkout_bootstrapped", {
+        checkout: name,
+        ...plan,
+        ...(adopted ? { adopted: true, copied: stale } : {}),
+        ms: Date.now() - started,
+      })
       if (setUp) {
         slot.keep = adopted!.keep
       } else {
         if (this.settings.setup) await this.runSetup(slot, this.settings.setup, "setup")
         // The bootstrap is what is ignored now (copies, includes, what setup generated): resets keep it.
         const ignored = await git(["ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"], { cwd: slot.path })
-        slot.keep = ignored.split("\0").filter(Boolean).map((entry) => `/${entry}`)
+        slot.keep = ignored
+          .split("\0")
+          .filter(Boolean)
+          .map((entry) => `/${entry}`)
         slot.setup = this.settings.setup
       }
       await this.saveRecord(slot)

@@ -100,7 +100,11 @@ describe("checkout bootstrap", () => {
 
   it("a copied virtualenv's scripts point at the copy, not at the user's", async () => {
     const dir = gitRepo({ ".gitignore": ".venv/\n", "a.py": "print(1)\n" })
-    writeFiles(dir, { ".venv/pyvenv.cfg": "home = /usr/bin\n", ".venv/bin/pytest": `#!${dir}/.venv/bin/python\nimport pytest\n`, ".venv/bin/activate": `VIRTUAL_ENV="${dir}/.venv"\n` })
+    writeFiles(dir, {
+      ".venv/pyvenv.cfg": "home = /usr/bin\n",
+      ".venv/bin/pytest": `#!${dir}/.venv/bin/python\nimport pytest\n`,
+      ".venv/bin/activate": `VIRTUAL_ENV="${dir}/.venv"\n`,
+    })
     const ws = await WorktreeWorkspace.open(dir, dir, `m-venv-${process.pid}`, tempDir("orch-state-"), { slots: 1 })
     try {
       const a = (await ws.begin([roundTask("A")])).get("A")!.directory

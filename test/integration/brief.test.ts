@@ -21,8 +21,7 @@ describe("bounded briefs in a running mission (fake SDK)", () => {
       gitRepo(),
       {
         planner: planner(plan([...starters, ...chain], { summary: "Six starters, then a chain of nine.", decisions: ["Plain text files."] })),
-        reviewer: (t) =>
-          void t.submitVerdict({ verdict: "pass", summary: summary(t.call.task), issues: [], evidence: [{ command: "true", exitCode: 0 }] }),
+        reviewer: (t) => void t.submitVerdict({ verdict: "pass", summary: summary(t.call.task), issues: [], evidence: [{ command: "true", exitCode: 0 }] }),
       },
       // Six checkouts, so the six starters share round 1.
       { maxTasks: 20, briefTokens, concurrency: 6 },

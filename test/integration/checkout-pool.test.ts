@@ -193,6 +193,14 @@ describe("keeping the pools within their limits", () => {
     expect(worktreeList(dir)).toEqual([dir])
   })
 
+  it("removes a pool whose repository is gone", async () => {
+    const dir = await keptPool()
+    const pool = path.join(repositoryDir(dir), POOL)
+    rmSync(dir, { recursive: true, force: true })
+    expect((await prunePools({ idleDays: 14, budgetBytes: 1024 ** 4 })).map((p) => p.dir)).toEqual([pool])
+    expect(existsSync(pool)).toBe(false)
+  })
+
   it("over the disk budget, the least recently used pools go first; a pool in use stays", async () => {
     const older = await keptPool()
     const newer = await keptPool()

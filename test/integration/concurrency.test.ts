@@ -86,7 +86,10 @@ describe("AIMD concurrency in a running mission (fake SDK)", () => {
     expect(run.state.status).toBe("sealed")
     const workers = run.fake.of("worker")
     const peak = (round: number) =>
-      peakAtStarts(workers.filter((c) => run.state.tasks.some((t) => t.attempts[0]?.round === round && t.attempts[0].sessions[0] === c.sessionID)), workers)
+      peakAtStarts(
+        workers.filter((c) => run.state.tasks.some((t) => t.attempts[0]?.round === round && t.attempts[0].sessions[0] === c.sessionID)),
+        workers,
+      )
     expect([peak(1), peak(2), peak(3)]).toEqual([1, 2, 3])
     expect(run.logs.filter((l) => l.message.startsWith("concurrency ")).map((l) => l.message)).toEqual(["concurrency 1 → 2", "concurrency 2 → 3"])
   })

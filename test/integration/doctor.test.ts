@@ -23,12 +23,19 @@ describe("doctor on this machine", () => {
     const res = cli("doctor", "--dir", tempDir())
     expect(res.status, res.stderr).toBe(1)
     expect(res.stdout).toContain(`✗ checkout home: ${path.join(cache, "opencode-orchestrator")} has mode 0777`)
-    expect(res.stdout.trim().split("\n").filter((l) => /^[✓✗] /.test(l))).toHaveLength(13)
+    expect(
+      res.stdout
+        .trim()
+        .split("\n")
+        .filter((l) => /^[✓✗] /.test(l)),
+    ).toHaveLength(13)
     const usage = cli("doctr")
     expect(usage.status).toBe(2)
     expect(usage.stderr).toContain("usage: opencode-orchestrator doctor")
     expect(cli("--help").status).toBe(0)
     // It is the package's bin.
-    expect(JSON.parse(execFileSync("node", ["-p", "JSON.stringify(require('./package.json').bin)"], { cwd: REPO_ROOT, encoding: "utf8" }))).toEqual({ "opencode-orchestrator": "./dist/cli.js" })
+    expect(JSON.parse(execFileSync("node", ["-p", "JSON.stringify(require('./package.json').bin)"], { cwd: REPO_ROOT, encoding: "utf8" }))).toEqual({
+      "opencode-orchestrator": "./dist/cli.js",
+    })
   }, 60_000)
 })

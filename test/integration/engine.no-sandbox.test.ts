@@ -16,7 +16,9 @@ describe("without a sandbox", () => {
     const dir = gitRepo({ "a.txt": "a\n" })
     const run = await runScripted(dir, { planner: planner(plan([task("T1")])) })
     expect(run.state.status).toBe("sealed")
-    expect(run.report.match(/sandbox off: bwrap \(bubblewrap\) is not installed: apt-get install bubblewrap; model-written commands ran unconfined/g)).toHaveLength(1)
+    expect(
+      run.report.match(/sandbox off: bwrap \(bubblewrap\) is not installed: apt-get install bubblewrap; model-written commands ran unconfined/g),
+    ).toHaveLength(1)
   })
 
   it("refuses to start, writing nothing, when sandbox.required is set", async () => {

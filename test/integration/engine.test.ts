@@ -81,7 +81,13 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect(run.report.split("\n")[0]).toMatch(/^\*\*Mission sealed\*\* — /)
     expect(run.report).toContain("| `test -f t3.txt` | 0 |")
     const events = readFileSync(path.join(store.dir, "events.jsonl"), "utf8")
-    expect(events.trim().split("\n").map((l) => JSON.parse(l).type).at(-1)).toBe("mission_ended")
+    expect(
+      events
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).type)
+        .at(-1),
+    ).toBe("mission_ended")
   })
 
   it("stops in needs_user when the planner asks questions", async () => {
@@ -94,11 +100,7 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
   })
 
   it("fails after maxAttempts when a task's verify always fails, without a reviewer", async () => {
-    const run = await runScripted(
-      gitRepo(),
-      { planner: planner(plan([task("T1", { verify: ["echo never; exit 1"] })])) },
-      { maxAttempts: 2 },
-    )
+    const run = await runScripted(gitRepo(), { planner: planner(plan([task("T1", { verify: ["echo never; exit 1"] })])) }, { maxAttempts: 2 })
     expect(run.state.status).toBe("failed")
     expect(run.fake.of("worker", "T1")).toHaveLength(2)
     expect(run.fake.of("reviewer")).toEqual([])
@@ -120,9 +122,7 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     expect(second!.text).toContain("Previous attempt 1 was rejected: verify failed")
     expect(second!.text).toContain(`\`${verify}\` exited 1`)
     expect(second!.text).toContain("GATE: t1.txt lacks the ready marker (line 7)")
-    expect(run.state.tasks[0]!.attempts[0]!.feedback).toBe(
-      `The verify command \`${verify}\` exited 1:\n\n    GATE: t1.txt lacks the ready marker (line 7)`,
-    )
+    expect(run.state.tasks[0]!.attempts[0]!.feedback).toBe(`The verify command \`${verify}\` exited 1:\n\n    GATE: t1.txt lacks the ready marker (line 7)`)
   })
 
   it("records no_change without asking a reviewer, and tells the next worker", async () => {
@@ -152,9 +152,7 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     const run = await runScripted(gitRepo(), {
       planner: planner(plan([task("T1")])),
       reviewer: (t) =>
-        void t.submitVerdict(
-          t.call.task === "T1" && t.nth === 0 ? { ...PASS, evidence: [{ command: "echo tests broke; exit 3", exitCode: 0 }] } : PASS,
-        ),
+        void t.submitVerdict(t.call.task === "T1" && t.nth === 0 ? { ...PASS, evidence: [{ command: "echo tests broke; exit 3", exitCode: 0 }] } : PASS),
     })
     expect(outcomes(run, "T1")).toEqual(["evidence_mismatch", "passed"])
     const retry = run.fake.of("worker", "T1")[1]!.text
@@ -202,9 +200,7 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
       planner: planner(plan([task("T1")]), plan([task("T2", { dependsOn: ["T1"] })])),
       reviewer: (t) =>
         void t.submitVerdict(
-          t.call.task === "mission"
-            ? { verdict: "fail", summary: `Final review ${t.nth + 1}: the README is missing.`, issues: [], evidence: [] }
-            : PASS,
+          t.call.task === "mission" ? { verdict: "fail", summary: `Final review ${t.nth + 1}: the README is missing.`, issues: [], evidence: [] } : PASS,
         ),
     })
     expect(run.state.status).toBe("failed")
@@ -234,11 +230,7 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
   })
 
   it("ends in budget_exhausted when maxRounds runs out before a dependent task", async () => {
-    const run = await runScripted(
-      gitRepo(),
-      { planner: planner(plan([task("T1"), task("T2", { dependsOn: ["T1"] })])) },
-      { maxRounds: 1 },
-    )
+    const run = await runScripted(gitRepo(), { planner: planner(plan([task("T1"), task("T2", { dependsOn: ["T1"] })])) }, { maxRounds: 1 })
     expect(run.state.status).toBe("budget_exhausted")
     expect(run.state.tasks.map((t) => t.status)).toEqual(["passed", "pending"])
     expect(run.fake.of("worker", "T2")).toEqual([])
@@ -333,7 +325,10 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
         const run = await runScripted(dir, { planner: planner(plan(ids.map((id) => task(id)))) }, { concurrency: 6 })
         expect(run.state.status).toBe("sealed")
         const store = new MissionStore(dir, run.state.id)
-        const events = readFileSync(path.join(store.dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+        const events = readFileSync(path.join(store.dir, "events.jsonl"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l))
         expect(events.filter((e) => e.type === "attempt_finished").map((e) => [e.task, e.outcome, e.status])).toEqual(ids.map((id) => [id, "passed", "passed"]))
         expect(await store.load()).toEqual(run.state)
         return save.mock.calls.length
@@ -440,7 +435,11 @@ describe("mission/engine.ts runMission (fake SDK)", () => {
     const checked: string[] = []
     const analysis = {
       status: () => ({ available: true as const }),
-      checkSyntax: async (_root: string, files: string[]) => ({ ok: true, skipped: [], files: files.map((file) => ({ file, language: "typescript" as const, ok: true, truncated: false, errors: [] })) }),
+      checkSyntax: async (_root: string, files: string[]) => ({
+        ok: true,
+        skipped: [],
+        files: files.map((file) => ({ file, language: "typescript" as const, ok: true, truncated: false, errors: [] })),
+      }),
       repoMap: async () => "",
       typeErrors: async (root: string, files: string[]) => {
         checked.push(root)
@@ -527,7 +526,10 @@ describe("mission/engine.ts with worktree isolation on real repositories", () =>
       worker: (t) => {
         const current = readFileSync(path.join(t.directory, "lines.txt"), "utf8")
         // Both first attempts rewrite line 3; T2's retry must see T1's line (else it changes nothing: no_change).
-        t.write("lines.txt", t.nth === 0 ? edit(current, 3, `line 3 by ${t.call.task} #1`) : current.replace("line 3 by T1 #1\n", "line 3 by T1 #1\nT2 after T1\n"))
+        t.write(
+          "lines.txt",
+          t.nth === 0 ? edit(current, 3, `line 3 by ${t.call.task} #1`) : current.replace("line 3 by T1 #1\n", "line 3 by T1 #1\nT2 after T1\n"),
+        )
       },
     })
     expect(run.state.status).toBe("sealed")
@@ -580,7 +582,10 @@ describe("mission/engine.ts with worktree isolation on real repositories", () =>
     const git = userGitState(dir)
     const run = await runScripted(
       dir,
-      { planner: planner(plan([task("T1", { files: ["lines.txt"] })])), worker: (t) => t.write("lines.txt", edit(readFileSync(path.join(t.directory, "lines.txt"), "utf8"), 1, "line 1 by T1")) },
+      {
+        planner: planner(plan([task("T1", { files: ["lines.txt"] })])),
+        worker: (t) => t.write("lines.txt", edit(readFileSync(path.join(t.directory, "lines.txt"), "utf8"), 1, "line 1 by T1")),
+      },
       { result: "branch" },
     )
     const id = run.state.id
@@ -613,7 +618,10 @@ describe("mission/engine.ts with worktree isolation on real repositories", () =>
     writeFiles(dir, { "lines.txt": edit(LINES, 12, "line 12 uncommitted") })
     const run = await runScripted(
       dir,
-      { planner: planner(plan([task("T1", { files: ["lines.txt"] })])), worker: (t) => t.write("lines.txt", edit(readFileSync(path.join(t.directory, "lines.txt"), "utf8"), 1, "line 1 by T1")) },
+      {
+        planner: planner(plan([task("T1", { files: ["lines.txt"] })])),
+        worker: (t) => t.write("lines.txt", edit(readFileSync(path.join(t.directory, "lines.txt"), "utf8"), 1, "line 1 by T1")),
+      },
       { result: "branch" },
     )
     execFileSync("/bin/sh", ["-c", applyHint(run.report)!], { cwd: dir, stdio: "pipe" })
@@ -716,9 +724,7 @@ describe("mission/engine.ts with worktree isolation on real repositories", () =>
       expect(start(dir).code).not.toBe(0)
       const before = userGitState(dir)
       const worktrees = worktreeList(dir)
-      await expect(runScripted(dir, { planner: planner(plan([task("T1")])) })).rejects.toThrow(
-        new RegExp(`middle of a ${operation}\\b.*Finish or abort it`),
-      )
+      await expect(runScripted(dir, { planner: planner(plan([task("T1")])) })).rejects.toThrow(new RegExp(`middle of a ${operation}\\b.*Finish or abort it`))
       expect(existsSync(path.join(dir, ".opencode"))).toBe(false)
       expect(orchestratorRefs(dir)).toEqual([])
       expect(worktreeList(dir)).toEqual(worktrees)
@@ -800,7 +806,9 @@ describe("mission/engine.ts with worktree isolation on real repositories", () =>
     const run = await runScripted(dir, {
       planner: planner(plan([task("T1", { files: ["README.md"] })])),
       worker: (t) => {
-        seenInWorktree = existsSync(path.join(t.directory, "libs/sub")) ? sh(t.directory, "ls-files", "--stage", "libs/sub").split("\n").filter(Boolean) : undefined
+        seenInWorktree = existsSync(path.join(t.directory, "libs/sub"))
+          ? sh(t.directory, "ls-files", "--stage", "libs/sub").split("\n").filter(Boolean)
+          : undefined
         expect(existsSync(path.join(t.directory, "libs/sub/lib.txt"))).toBe(false)
         t.write("README.md", "# super, edited\n")
       },
@@ -849,7 +857,9 @@ describe("a .worktreeinclude that leaves the repository", () => {
   it("refuses the mission before anything is written, naming the pattern", async () => {
     const dir = gitRepo({ "a.txt": "a\n", ".worktreeinclude": ".env\n../../home/.ssh/id_rsa\n" })
     writeFiles(dir, { ".env": "x\n" })
-    await expect(runScripted(dir, { planner: planner(plan([task("T1")])) })).rejects.toThrow(/\.worktreeinclude has patterns that leave the project root: "\.\.\/\.\.\/home\/\.ssh\/id_rsa"/)
+    await expect(runScripted(dir, { planner: planner(plan([task("T1")])) })).rejects.toThrow(
+      /\.worktreeinclude has patterns that leave the project root: "\.\.\/\.\.\/home\/\.ssh\/id_rsa"/,
+    )
     expect(existsSync(path.join(dir, ".opencode/orchestrator"))).toBe(false)
   })
 })

@@ -1,19 +1,9 @@
-// The sandbox wrapper against the real bwrap, run as root: what a sandboxed
-// command can write, read and keep running, in a real repository and worktree.
-import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:net"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
-import {
-  type SandboxProfile,
-  sandboxAvailable,
-  sandboxEnv,
-  sandboxRefusal,
-  seatbeltProfile,
-  wrapCommand,
-} from "../../src/workspace/sandbox.js"
+import { type SandboxProfile, sandboxAvailable, sandboxEnv, sandboxRefusal, seatbeltProfile, wrapCommand } from "../../src/workspace/sandbox.js"
 import { runCommand } from "../../src/workspace/shell.js"
 import { GIT_ENV, sh, tempDir, until } from "../support/helpers.js"
 
@@ -82,7 +72,6 @@ function sleepers(marker: string): number[] {
   }
   return found
 }
-
 
 const marker = () => `300.${Math.floor(Math.random() * 1e9)}`
 
@@ -182,7 +171,12 @@ describe("workspace/sandbox.ts with bwrap", () => {
 
     expect(tree(path.join(project, ".git"))).toEqual(before)
     expect(readFileSync(path.join(checkout, ".git"), "utf8")).toBe(gitFile)
-    expect(git(project, "branch", "--list").trim().split("\n").map((b) => b.replace(/^[*+ ]+/, ""))).toEqual(["main", "task"])
+    expect(
+      git(project, "branch", "--list")
+        .trim()
+        .split("\n")
+        .map((b) => b.replace(/^[*+ ]+/, "")),
+    ).toEqual(["main", "task"])
     expect(git(project, "stash", "list")).toBe("")
     expect(readFileSync(path.join(checkout, "src/a.js"), "utf8")).toBe("export const a = 2\n")
   })
@@ -228,11 +222,11 @@ describe("workspace/sandbox.ts with bwrap", () => {
     const result = await run('echo x > "new file.txt" && echo h > "$HOME/h" && echo t > "$TMPDIR/t" && pwd && git status --short', checkout, spaced)
     expect(result.exitCode, result.output).toBe(0)
     expect(result.output).toContain(checkout)
-    expect(result.output).toContain("?? \"new file.txt\"")
+    expect(result.output).toContain('?? "new file.txt"')
     expect(existsSync(path.join(checkout, "new file.txt"))).toBe(true)
     expect(existsSync(path.join(spaced.home, "h"))).toBe(true)
-    const escape = await run(`echo x > '${project}/escaped.txt'`, checkout, spaced)
-    expect(escape.exitCode).not.toBe(0)
+    const escaped = await run(`echo x > '${project}/escaped.txt'`, checkout, spaced)
+    expect(escaped.exitCode).not.toBe(0)
     expect(existsSync(path.join(project, "escaped.txt"))).toBe(false)
   })
 
@@ -296,12 +290,10 @@ describe("workspace/sandbox.ts without running a sandbox", () => {
   it("recognises sandbox refusals in real outputs and leaves ordinary failures alone", () => {
     expect(sandboxRefusal("touch: cannot touch '/x': Read-only file system")).toBe("write to a read-only file system")
     expect(sandboxRefusal("error: could not lock config file /p/.git/config: Read-only file system")).toBe("git config is read-only")
-    expect(
-      sandboxRefusal("fatal: cannot lock ref 'refs/heads/scratch': Unable to create '/p/.git/refs/heads/scratch.lock': Read-only file system"),
-    ).toBe("git repository is read-only")
-    expect(sandboxRefusal("mount: /: permission denied.\n       dmesg(1) may have more information after failed mount system call.")).toBe(
-      "mount refused",
+    expect(sandboxRefusal("fatal: cannot lock ref 'refs/heads/scratch': Unable to create '/p/.git/refs/heads/scratch.lock': Read-only file system")).toBe(
+      "git repository is read-only",
     )
+    expect(sandboxRefusal("mount: /: permission denied.\n       dmesg(1) may have more information after failed mount system call.")).toBe("mount refused")
     expect(sandboxRefusal("Error: EROFS: read-only file system, open '/p/x'")).toBeDefined()
     expect(sandboxRefusal("rm: cannot remove '.git': Device or resource busy")).toBeDefined()
     for (const ordinary of ["", "FAIL test/a.test.ts > adds\nexpected 2 to be 3", "fatal: not a git repository", "sh: 1: foo: not found"]) {

@@ -8,7 +8,8 @@ import { REPO_ROOT } from "../support/opencode.js"
 import { tempDir } from "../support/helpers.js"
 
 const SCRIPT = path.join(REPO_ROOT, "scripts/setup-machine.sh")
-const ADDON = "pkg-config libtree-sitter-dev librust-tree-sitter-dev librust-serde-json-dev librust-serde-dev librust-serde-derive-dev librust-cc-dev librust-ignore-dev"
+const ADDON =
+  "pkg-config libtree-sitter-dev librust-tree-sitter-dev librust-serde-json-dev librust-serde-dev librust-serde-derive-dev librust-cc-dev librust-ignore-dev"
 const RUST = "rustc-web cargo-web rustfmt-web rust-web-clippy"
 
 function machine(opts: { root: boolean; installed: string[]; cargo: boolean; aptFails?: boolean }) {
@@ -23,7 +24,10 @@ function machine(opts: { root: boolean; installed: string[]; cargo: boolean; apt
   const apt = path.join(dir, "apt-calls")
   script("dpkg", `case " ${opts.installed.join(" ")} " in *" $2 "*) exit 0 ;; *) exit 1 ;; esac`)
   script("id", `echo ${opts.root ? 0 : 1000}`)
-  script("apt-get", `echo "$*" >> ${apt}; ${opts.aptFails ? "echo 'E: Unable to locate package' >&2; exit 100" : `case "$*" in *cargo-web*) printf '#!/bin/bash\\necho "cargo 1.96.0"\\n' > ${bin}/cargo; /usr/bin/chmod +x ${bin}/cargo ;; esac`}`)
+  script(
+    "apt-get",
+    `echo "$*" >> ${apt}; ${opts.aptFails ? "echo 'E: Unable to locate package' >&2; exit 100" : `case "$*" in *cargo-web*) printf '#!/bin/bash\\necho "cargo 1.96.0"\\n' > ${bin}/cargo; /usr/bin/chmod +x ${bin}/cargo ;; esac`}`,
+  )
   if (opts.cargo) script("cargo", `echo "cargo 1.95.0"`)
   const res = spawnSync("/bin/bash", [SCRIPT], { encoding: "utf8", env: { PATH: bin, HOME: dir, TMPDIR: dir } })
   return { ...res, apt: existsSync(apt) ? readFileSync(apt, "utf8").trim().split("\n") : [] }

@@ -58,9 +58,7 @@ describe("workspace/snapshot.ts TreeSnapshots", () => {
     writeFiles(dir, { "README.md": "# demo\nmore\n", "dir with space/naïve файл.txt": "привет\n", "ünï cødé.md": "x\n" })
     rmSync(path.join(dir, "old name.txt"))
     const after = await snaps.take()
-    expect((await snaps.changedFiles(before, after)).sort()).toEqual(
-      ["README.md", "dir with space/naïve файл.txt", "old name.txt", "ünï cødé.md"].sort(),
-    )
+    expect((await snaps.changedFiles(before, after)).sort()).toEqual(["README.md", "dir with space/naïve файл.txt", "old name.txt", "ünï cødé.md"].sort())
     expect(await snaps.changedFiles(after, after)).toEqual([])
     const diff = await snaps.diff(before, after, ["README.md", "dir with space/naïve файл.txt"])
     expect(diff).toContain("+more")

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest"
 import { applyThreeWay } from "../../src/workspace/three-way.js"
 import { gitRepo, sh, userGitState, writeFiles } from "../support/helpers.js"
 
-const lines = (n: number, edit: Record<number, string> = {}) => Array.from({ length: n }, (_, i) => edit[i + 1] ?? `line ${i + 1}`).join("\n") + "\n"
+const lines = (n: number, edit: Record<number, string> = {}) => `${Array.from({ length: n }, (_, i) => edit[i + 1] ?? `line ${i + 1}`).join("\n")}\n`
 
 /**
  * A repository at `base`, and `head` = base plus the mission's change made on a side branch;

@@ -42,7 +42,10 @@ describe("shell tool", () => {
     expect(timed).toMatch(/^exit \d+\n\[timed out after 1 s\]$/)
     const abort = new AbortController()
     const started = Date.now()
-    const run = shellTool().execute({ command: "sleep 30" }, context(dir, async () => {}, abort.signal))
+    const run = shellTool().execute(
+      { command: "sleep 30" },
+      context(dir, async () => {}, abort.signal),
+    )
     setTimeout(() => abort.abort(), 100)
     await run
     expect(Date.now() - started).toBeLessThan(5000)

@@ -9,13 +9,16 @@ describe("opencode/tools.ts orchestrate on a real repository (fake SDK)", () => 
     let nested: unknown
     let commanderInMission = false
     const toolsRef: { current?: ReturnType<typeof handoffTools> } = {}
-    const { tools, commandArguments, sessions } = setup({}, {
-      planner: async (t) => {
-        commanderInMission = inMission("ses_c")
-        nested = await toolsRef.current!.orchestrate.execute({ mission: "nested" }, ctx(t.call.sessionID)).catch((e: Error) => e)
-        t.submitPlan(plan([], { questions: ["Which port?"] }))
+    const { tools, commandArguments, sessions } = setup(
+      {},
+      {
+        planner: async (t) => {
+          commanderInMission = inMission("ses_c")
+          nested = await toolsRef.current!.orchestrate.execute({ mission: "nested" }, ctx(t.call.sessionID)).catch((e: Error) => e)
+          t.submitPlan(plan([], { questions: ["Which port?"] }))
+        },
       },
-    })
+    )
     toolsRef.current = tools
     commandArguments.set("ses_c", "  Add a --port flag; keep `--host` as is.  ")
     const dir = gitRepo()

@@ -20,7 +20,6 @@ const alive = (pid: number) => {
   }
 }
 
-
 describe("workspace/shell.ts runCommand", () => {
   it("returns the exit code and combined stdout and stderr", async () => {
     const dir = tempDir()

@@ -25,7 +25,12 @@ async function gitRuns(fn: () => Promise<unknown>): Promise<GitProcess[]> {
   } finally {
     delete process.env.GIT_TRACE2_EVENT
   }
-  const events = existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []
+  const events = existsSync(file)
+    ? readFileSync(file, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : []
   const ended = new Map(events.filter((e) => e.event === "exit").map((e) => [e.sid, Date.parse(e.time)]))
   return events
     .filter((e) => e.event === "start")
@@ -52,7 +57,13 @@ async function open(dir: string, id = missionId()) {
 describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => {
   it("open: snapshots tracked, uncommitted and untracked files (not ignored ones) as the base, and leaves index, HEAD, branch and status byte-identical", async () => {
     const dir = gitRepo({ "README.md": "# demo\n", "src/a.txt": "a\n", "gone.txt": "bye\n", ".gitignore": "*.log\nbuild/\n" })
-    writeFiles(dir, { "src/a.txt": "a, changed\n", "staged.txt": "staged v1\n", "new dir/untracked.txt": "untracked\n", "debug.log": "ignored\n", "build/out.js": "ignored too\n" })
+    writeFiles(dir, {
+      "src/a.txt": "a, changed\n",
+      "staged.txt": "staged v1\n",
+      "new dir/untracked.txt": "untracked\n",
+      "debug.log": "ignored\n",
+      "build/out.js": "ignored too\n",
+    })
     sh(dir, "add", "staged.txt")
     writeFiles(dir, { "staged.txt": "staged v1, then edited\n" })
     sh(dir, "rm", "-q", "--cached", "gone.txt") // deleted from the index, still on disk (untracked now)
@@ -262,7 +273,9 @@ describe("workspace/worktrees.ts WorktreeWorkspace on real repositories", () => 
       expect(sh(retry.directory, "status", "--porcelain")).toBe("")
       expect(sh(retry.directory, "symbolic-ref", "HEAD").trim()).toBe(`refs/heads/orchestrator/${id}--B-a2`)
       const taskBranches = orchestratorRefs(dir).filter((r) => r.includes("--"))
-      expect(taskBranches.sort()).toEqual([...ids.filter((t) => t !== "B").map((t) => `${t}-a1`), "B-a2"].map((n) => `refs/heads/orchestrator/${id}--${n}`).sort())
+      expect(taskBranches.sort()).toEqual(
+        [...ids.filter((t) => t !== "B").map((t) => `${t}-a1`), "B-a2"].map((n) => `refs/heads/orchestrator/${id}--${n}`).sort(),
+      )
       expect(worktreeList(dir)).toHaveLength(ids.length + 2)
     } finally {
       await ws.dispose()
@@ -361,7 +374,10 @@ describe("the checkout pool in a mission (fake SDK, real git)", () => {
       { concurrency: 2, checkout: { setup: SETUP, dependencies: [], timeoutSec: 30 } },
     )
     expect(run.state.status).toBe("sealed")
-    const events = readFileSync(path.join(dir, ".opencode/orchestrator", run.state.id, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const events = readFileSync(path.join(dir, ".opencode/orchestrator", run.state.id, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
     const setups = events.filter((e) => e.type === "checkout_setup")
     // Two slots and the integration checkout: one setup each, though four tasks ran in three rounds.
     expect(setups.map((e) => e.checkout).sort()).toEqual(["integration", "slot-0", "slot-1"])
@@ -374,7 +390,11 @@ describe("the checkout pool in a mission (fake SDK, real git)", () => {
 
   it("a failing setup ends the mission with its output before any worker runs", async () => {
     const dir = gitRepo({ "a.txt": "a\n" })
-    const run = await runScripted(dir, { planner: planner(plan([task("T1")])) }, { checkout: { setup: "echo 'npm ERR! missing script: codegen' >&2; exit 3", dependencies: [], timeoutSec: 30 } })
+    const run = await runScripted(
+      dir,
+      { planner: planner(plan([task("T1")])) },
+      { checkout: { setup: "echo 'npm ERR! missing script: codegen' >&2; exit 3", dependencies: [], timeoutSec: 30 } },
+    )
     expect(run.state.status).toBe("failed")
     expect(run.state.reason).toContain("The checkout setup command `echo 'npm ERR! missing script: codegen' >&2; exit 3` exited 3")
     expect(run.state.reason).toContain("npm ERR! missing script: codegen")
@@ -384,7 +404,11 @@ describe("the checkout pool in a mission (fake SDK, real git)", () => {
   it("a hanging setup is stopped at checkout.timeoutSec and ends the mission with what it printed", async () => {
     const dir = gitRepo({ "a.txt": "a\n" })
     const started = Date.now()
-    const run = await runScripted(dir, { planner: planner(plan([task("T1")])) }, { checkout: { setup: "echo preparing; sleep 600", dependencies: [], timeoutSec: 2 } })
+    const run = await runScripted(
+      dir,
+      { planner: planner(plan([task("T1")])) },
+      { checkout: { setup: "echo preparing; sleep 600", dependencies: [], timeoutSec: 2 } },
+    )
     expect(run.state.status).toBe("failed")
     expect(run.state.reason).toMatch(/did not finish within 2 s/)
     expect(run.state.reason).toContain("preparing")

@@ -63,10 +63,7 @@ export class FakeSessions implements SessionGate {
     return id
   }
 
-  async prompt(
-    sessionID: string,
-    input: { agent: AgentId; text: string; directory: string; timeoutMs: number; signal: AbortSignal },
-  ): Promise<ChildTurn> {
+  async prompt(sessionID: string, input: { agent: AgentId; text: string; directory: string; timeoutMs: number; signal: AbortSignal }): Promise<ChildTurn> {
     const title = this.created.find((c) => c.id === sessionID)?.title ?? ""
     // A follow-up prompt in the same session (a retry) belongs to the session's first task.
     const known = this.calls.find((c) => c.sessionID === sessionID)?.task

@@ -121,7 +121,9 @@ export function userGitState(dir: string): { index: string; head: string; branch
   const gitDir = path.join(dir, ".git")
   let index = "(none)"
   try {
-    index = createHash("sha256").update(readFileSync(path.join(gitDir, "index"))).digest("hex")
+    index = createHash("sha256")
+      .update(readFileSync(path.join(gitDir, "index")))
+      .digest("hex")
   } catch {}
   return {
     index,
@@ -139,7 +141,10 @@ export function treeDigest(dir: string, skip: readonly string[] = [".git", ".ope
       const name = rel ? `${rel}/${entry.name}` : entry.name
       if (skip.includes(name)) continue
       if (entry.isDirectory()) walk(name)
-      else out[name] = createHash("sha256").update(readFileSync(path.join(dir, name))).digest("hex")
+      else
+        out[name] = createHash("sha256")
+          .update(readFileSync(path.join(dir, name)))
+          .digest("hex")
     }
   }
   walk("")

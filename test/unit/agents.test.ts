@@ -98,7 +98,11 @@ describe("agents.ts registerAgents", () => {
     const planner = cfg.agent.planner!.permission.shell as Record<string, string>
     expect(planner["*"]).toBe("deny")
     expect(planner["git log*"]).toBe("allow")
-    expect(Object.entries(planner).filter(([, action]) => action === "allow").map(([p]) => p)).not.toContain("*")
+    expect(
+      Object.entries(planner)
+        .filter(([, action]) => action === "allow")
+        .map(([p]) => p),
+    ).not.toContain("*")
     // Writing options of allowed read-only commands come after the allows: the last matching rule wins.
     const keys = Object.keys(planner)
     for (const writing of ["* -delete*", "* -exec*", "* --output*"]) {
@@ -231,9 +235,12 @@ describe("per-agent settings in registerAgents", () => {
   }
 
   it("applies model, temperature, top_p, steps and prompt_append to our agents only", () => {
-    const agent = register({}, {
-      agents: { worker: { model: "anthropic/claude-haiku-4-5", temperature: 0.1, top_p: 0.5, steps: 30, prompt_append: "Use pnpm." } },
-    })
+    const agent = register(
+      {},
+      {
+        agents: { worker: { model: "anthropic/claude-haiku-4-5", temperature: 0.1, top_p: 0.5, steps: 30, prompt_append: "Use pnpm." } },
+      },
+    )
     expect(agent.worker).toMatchObject({ model: "anthropic/claude-haiku-4-5", temperature: 0.1, top_p: 0.5, steps: 30 })
     expect(String(agent.worker!.prompt)).toMatch(/\n\nUse pnpm\.$/)
     expect(String(agent.worker!.prompt).length).toBeGreaterThan(60)

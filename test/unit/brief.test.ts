@@ -14,7 +14,9 @@ function rng(seed: number) {
 }
 
 const words = (random: () => number, n: number) =>
-  Array.from({ length: n }, () => ["parser", "src/a.ts", "T3", "fails", "because", "ünïcode", "🙂", "the", "tests", "{", "}"][Math.floor(random() * 11)]).join(" ")
+  Array.from({ length: n }, () => ["parser", "src/a.ts", "T3", "fails", "because", "ünïcode", "🙂", "the", "tests", "{", "}"][Math.floor(random() * 11)]).join(
+    " ",
+  )
 
 describe("mission/brief.ts buildBrief", () => {
   it("never exceeds its budget, counted with the tokenizer, and always holds every pinned entry", () => {

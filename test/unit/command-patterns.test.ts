@@ -11,16 +11,9 @@ describe("commandPatterns", () => {
   })
 
   it("splits at every command separator", () => {
-    expect(commandPatterns("cat a; rm -rf b && ls || git push | head\nnpm test & wc -l x |& tail")).toEqual(sorted([
-      "cat a",
-      "rm -rf b",
-      "ls",
-      "git push",
-      "head",
-      "npm test",
-      "wc -l x",
-      "tail",
-    ]))
+    expect(commandPatterns("cat a; rm -rf b && ls || git push | head\nnpm test & wc -l x |& tail")).toEqual(
+      sorted(["cat a", "rm -rf b", "ls", "git push", "head", "npm test", "wc -l x", "tail"]),
+    )
   })
 
   it("does not split inside quotes or at escaped separators", () => {

@@ -27,8 +27,7 @@ function setup(files: { project?: string; global?: string; xdg?: string } = {}) 
   write(path.join(project, ".opencode"), files.project)
   write(path.join(home, ".config", "opencode"), files.global)
   write(path.join(xdg, "opencode"), files.xdg)
-  const load = (pluginOptions?: unknown, env: Record<string, string> = {}) =>
-    loadConfig({ directory: project, pluginOptions, home, env })
+  const load = (pluginOptions?: unknown, env: Record<string, string> = {}) => loadConfig({ directory: project, pluginOptions, home, env })
   return { project, home, xdg, load }
 }
 
@@ -144,7 +143,9 @@ describe("config.ts loadConfig", () => {
 
   it("lists every broken source, highest precedence first", () => {
     const { load } = setup({ project: `{ "concurrency": "x" }`, global: `{ oops }` })
-    const lines = errorOf(load({ maxTasks: 0 })).split("\n").slice(1)
+    const lines = errorOf(load({ maxTasks: 0 }))
+      .split("\n")
+      .slice(1)
     expect(lines[0]).toMatch(/^- \.opencode\/orchestrator\.jsonc: concurrency: /)
     expect(lines[1]).toMatch(/^- ~\/\.config\/opencode\/orchestrator\.jsonc:1:3: invalid JSONC: /)
     expect(lines.at(-1)).toMatch(/^- opencode\.json \(plugin options\): maxTasks: /)

@@ -25,7 +25,6 @@ import { fakeBinary, tempDir } from "../support/helpers.js"
 const ok = (stdout: string): RunResult => ({ status: 0, stdout, stderr: "" })
 const missing: RunResult = { status: null, stdout: "", stderr: "", error: "spawnSync x ENOENT" }
 
-
 /** A machine where everything works, in temp dirs; `over` breaks one part. */
 function context(over: Partial<DoctorContext> & { commands?: Record<string, RunResult> } = {}): DoctorContext & { calls: string[][] } {
   const home = tempDir()
@@ -54,7 +53,13 @@ function context(over: Partial<DoctorContext> & { commands?: Record<string, RunR
       calls.push([command, ...args])
       return commands[path.basename(command)] ?? missing
     },
-    loadAddon: () => ({ ok: true, binding: {} as never, path: "/x/analysis.linux-x64-gnu.node", source: "package", package: "opencode-orchestrator-linux-x64-gnu" }),
+    loadAddon: () => ({
+      ok: true,
+      binding: {} as never,
+      path: "/x/analysis.linux-x64-gnu.node",
+      source: "package",
+      package: "opencode-orchestrator-linux-x64-gnu",
+    }),
     calls,
     ...over,
   }
@@ -116,7 +121,10 @@ describe("doctor: plugin entries", () => {
 
 describe("doctor: addon, git, ripgrep, sandbox", () => {
   it("names the addon's file and platform package, or gives the loader's reason", () => {
-    expect(checkAddon(context())).toMatchObject({ ok: true, detail: "/x/analysis.linux-x64-gnu.node (platform package opencode-orchestrator-linux-x64-gnu, linux-x64-gnu)" })
+    expect(checkAddon(context())).toMatchObject({
+      ok: true,
+      detail: "/x/analysis.linux-x64-gnu.node (platform package opencode-orchestrator-linux-x64-gnu, linux-x64-gnu)",
+    })
     const reason = "the native code-analysis addon is not installed (looked for the package opencode-orchestrator-linux-x64-gnu); reinstall the plugin"
     expect(checkAddon(context({ loadAddon: () => ({ ok: false, reason }) }))).toMatchObject({ ok: false, detail: reason })
   })
@@ -134,7 +142,11 @@ describe("doctor: addon, git, ripgrep, sandbox", () => {
     expect(c.calls).toContainEqual(["bwrap", ...BWRAP_PROBE])
     expect(checkSandbox(context({ commands: { bwrap: missing } }))).toMatchObject({ ok: false, fix: expect.stringContaining("apt-get install bubblewrap") })
     const denied = checkSandbox(context({ commands: { bwrap: { status: 1, stdout: "", stderr: "bwrap: setting up uid map: Permission denied\n" } } }))
-    expect(denied).toMatchObject({ ok: false, detail: "bwrap cannot make a sandbox: bwrap: setting up uid map: Permission denied", fix: expect.stringContaining("user namespaces") })
+    expect(denied).toMatchObject({
+      ok: false,
+      detail: "bwrap cannot make a sandbox: bwrap: setting up uid map: Permission denied",
+      fix: expect.stringContaining("user namespaces"),
+    })
     const chroot = checkSandbox(context({ commands: { bwrap: { status: 1, stdout: "", stderr: "bwrap: Failed to make / slave: Invalid argument\n" } } }))
     expect(chroot).toMatchObject({ ok: false, fix: expect.stringContaining("/ is not a mount point (a chroot?)") })
     expect(checkSandbox(context({ platform: "darwin" })).ok).toBe(true)
@@ -148,7 +160,10 @@ describe("doctor: language servers, configuration, checkout home", () => {
     const c = context()
     const [ts, python] = checkLanguageServers(c, {})
     // This package depends on it, so it is found among the plugin's own dependencies.
-    expect(ts).toMatchObject({ ok: true, detail: expect.stringMatching(/typescript-language-server \(from the plugin's own dependencies\); this project has no node_modules\/typescript/) })
+    expect(ts).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/typescript-language-server \(from the plugin's own dependencies\); this project has no node_modules\/typescript/),
+    })
     expect(python).toMatchObject({ ok: true, detail: expect.stringContaining("none configured") })
     const local = fakeBinary(path.join(c.cwd, "node_modules/.bin"), "typescript-language-server")
     mkdirSync(path.join(c.cwd, "node_modules/typescript"))
@@ -159,7 +174,11 @@ describe("doctor: language servers, configuration, checkout home", () => {
     const c = context()
     const checks = checkLanguageServers(c, { python: { command: ["no-such-pyright", "--stdio"] }, typescript: { enabled: false } })
     expect(checks[0]).toMatchObject({ ok: true, detail: expect.stringContaining("disabled in the configuration") })
-    expect(checks[1]).toMatchObject({ ok: false, detail: expect.stringContaining("no-such-pyright not found"), fix: expect.stringContaining("languageServers.python.command") })
+    expect(checks[1]).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining("no-such-pyright not found"),
+      fix: expect.stringContaining("languageServers.python.command"),
+    })
     c.env.PATH = ""
     expect(checkLanguageServers(c, {})[0]).toMatchObject({ ok: false, detail: expect.stringContaining("needs `node` on PATH") })
   })
@@ -223,7 +242,11 @@ describe("doctor: all checks", () => {
     ])
     const bad = doctor(context({ commands: { rg: missing } }))
     expect(bad.code).toBe(1)
-    expect(bad.lines.filter((l) => l.startsWith("✗ ")).map((l) => l.split(":")[0])).toEqual(["✗ plugin in opencode.json", "✗ TUI plugin in tui.json", "✗ ripgrep"])
+    expect(bad.lines.filter((l) => l.startsWith("✗ ")).map((l) => l.split(":")[0])).toEqual([
+      "✗ plugin in opencode.json",
+      "✗ TUI plugin in tui.json",
+      "✗ ripgrep",
+    ])
     expect(bad.lines.find((l) => l.startsWith("✗ ripgrep"))).toMatch(/\n {4}fix: apt-get install ripgrep/)
   })
 })

@@ -5,7 +5,6 @@ import { Options } from "../../src/config.js"
 import { locateBinary, pluginBinDirs, serverFor } from "../../src/native/language-servers.js"
 import { fakeBinary, tempDir } from "../support/helpers.js"
 
-
 describe("native/language-servers.ts serverFor", () => {
   it("starts typescript-language-server for TS and JS files, from the project's node_modules/.bin first", () => {
     const project = tempDir()

@@ -6,7 +6,15 @@ import { missionState, task, taskState } from "../support/helpers.js"
 
 describe("mission/live-file.ts liveView", () => {
   it("says requeued for a task sent back by a merge conflict, and the attempts spent", () => {
-    const attempt = (outcome: Attempt["outcome"], n: number): Attempt => ({ attempt: n, round: n, outcome, feedback: "", changedFiles: [], evidence: [], sessions: [`ses_w${n}`] })
+    const attempt = (outcome: Attempt["outcome"], n: number): Attempt => ({
+      attempt: n,
+      round: n,
+      outcome,
+      feedback: "",
+      changedFiles: [],
+      evidence: [],
+      sessions: [`ses_w${n}`],
+    })
     const conflicted = taskState(task("T1"), "pending")
     conflicted.attempts = [attempt("merge_conflict", 1)]
     const retried = taskState(task("T2"), "pending")

@@ -1,14 +1,5 @@
 import { describe, expect, it } from "vitest"
-import {
-  type CoreMemory,
-  DECAY,
-  effectiveWeight,
-  memoryOf,
-  relevance,
-  remember,
-  rememberAttempt,
-  rememberPlan,
-} from "../../src/mission/memory.js"
+import { type CoreMemory, DECAY, effectiveWeight, memoryOf, relevance, remember, rememberAttempt, rememberPlan } from "../../src/mission/memory.js"
 import { type Attempt, MissionState } from "../../src/mission/state.js"
 import { missionState, task, taskState } from "../support/helpers.js"
 

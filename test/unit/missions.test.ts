@@ -85,7 +85,9 @@ describe("tui/missions.ts", () => {
     expect(new MissionFinder(() => tempDir()).latestUnfinished()).toBeUndefined()
     const project = tempDir()
     write(project, "m-20260101-100000-aaaa", { "live.json": JSON.stringify(live("m-20260101-100000-aaaa")) })
-    write(project, "m-20260101-110000-bbbb", { "live.json": JSON.stringify(live("m-20260101-110000-bbbb", { status: "sealed", endedAt: "2026-01-01T11:01:00.000Z" })) })
+    write(project, "m-20260101-110000-bbbb", {
+      "live.json": JSON.stringify(live("m-20260101-110000-bbbb", { status: "sealed", endedAt: "2026-01-01T11:01:00.000Z" })),
+    })
     expect(new MissionFinder(() => project).latestUnfinished()?.live.id).toBe("m-20260101-100000-aaaa")
   })
 })

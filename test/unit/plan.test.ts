@@ -38,12 +38,7 @@ describe("plan.ts", () => {
   })
 
   it("rejects a cycle and names its path", () => {
-    const p = plan([
-      task("A", { dependsOn: ["C"] }),
-      task("B", { dependsOn: ["A"] }),
-      task("C", { dependsOn: ["B"] }),
-      task("D"),
-    ])
+    const p = plan([task("A", { dependsOn: ["C"] }), task("B", { dependsOn: ["A"] }), task("C", { dependsOn: ["B"] }), task("D")])
     const errors = validatePlan(p, limits)
     expect(errors).toHaveLength(1)
     expect(errors[0]).toContain("cycle (A → C → B → A)")
@@ -88,7 +83,12 @@ describe("plan.ts", () => {
     })
 
     it("returns a closed path for a two-node cycle", () => {
-      expect(findCycle([{ id: "A", dependsOn: ["B"] }, { id: "B", dependsOn: ["A"] }])).toEqual(["A", "B", "A"])
+      expect(
+        findCycle([
+          { id: "A", dependsOn: ["B"] },
+          { id: "B", dependsOn: ["A"] },
+        ]),
+      ).toEqual(["A", "B", "A"])
     })
 
     it("finds a cycle reached from a task outside it, starting at the cycle", () => {
@@ -116,7 +116,13 @@ describe("plan.ts", () => {
     })
 
     it("joins nested paths with dots", () => {
-      const bad = { summary: "s", tasks: [{ ...task("T1"), acceptance: [] }, { ...task("T2"), id: "2bad" }] }
+      const bad = {
+        summary: "s",
+        tasks: [
+          { ...task("T1"), acceptance: [] },
+          { ...task("T2"), id: "2bad" },
+        ],
+      }
       const parsed = PlanSpec.safeParse(bad)
       expect(parsed.success).toBe(false)
       if (parsed.success) return

@@ -16,7 +16,9 @@ const assistant = (id: string, text: string | undefined, over: Partial<Message["
 })
 
 /** OpenCode's session API as the plugin's v1 client exposes it; `statuses` are answered in turn (the last repeats). */
-function fakeClient(opts: { statuses?: Status[]; messages?: Message[]; prompt?: () => Promise<unknown>; create?: { data?: { id: string }; error?: unknown } } = {}) {
+function fakeClient(
+  opts: { statuses?: Status[]; messages?: Message[]; prompt?: () => Promise<unknown>; create?: { data?: { id: string }; error?: unknown } } = {},
+) {
   const calls: { method: string; options: unknown }[] = []
   const statuses = [...(opts.statuses ?? [{ type: "idle" }])]
   let messages = opts.messages ?? []
@@ -45,7 +47,13 @@ function fakeClient(opts: { statuses?: Status[]; messages?: Message[]; prompt?: 
 }
 
 const never = () => new Promise<never>(() => undefined)
-const prompt = (signal = new AbortController().signal, timeoutMs = 60_000) => ({ agent: "worker" as const, text: "Do T1", directory: "/w/T1", timeoutMs, signal })
+const prompt = (signal = new AbortController().signal, timeoutMs = 60_000) => ({
+  agent: "worker" as const,
+  text: "Do T1",
+  directory: "/w/T1",
+  timeoutMs,
+  signal,
+})
 
 afterEach(() => vi.useRealTimers())
 
@@ -69,7 +77,9 @@ describe("opencode/sessions.ts openCodeSessions", () => {
       ],
     })
     const turn = await openCodeSessions(fake.client).prompt("ses_child", prompt())
-    expect(fake.of("prompt")).toEqual([{ path: { id: "ses_child" }, query: { directory: "/w/T1" }, body: { agent: "worker", parts: [{ type: "text", text: "Do T1" }] } }])
+    expect(fake.of("prompt")).toEqual([
+      { path: { id: "ses_child" }, query: { directory: "/w/T1" }, body: { agent: "worker", parts: [{ type: "text", text: "Do T1" }] } },
+    ])
     expect(turn).toMatchObject({ sessionID: "ses_child", text: "first", error: "APIError: 429 Too Many Requests" })
     expect(turn.usage).toMatchObject({ inputTokens: 20, outputTokens: 10, reasoningTokens: 2, cacheReadTokens: 4, cacheWriteTokens: 6, cost: 1, sessions: 1 })
     expect(fake.of("abort")).toEqual([])
@@ -117,7 +127,9 @@ describe("opencode/sessions.ts openCodeSessions", () => {
     vi.useFakeTimers()
     const fake = fakeClient({ statuses: [{ type: "busy" }, { type: "busy" }, { type: "idle" }] })
     let done = false
-    const aborting = openCodeSessions(fake.client).abort("ses_child", "/w/T1").then(() => (done = true))
+    const aborting = openCodeSessions(fake.client)
+      .abort("ses_child", "/w/T1")
+      .then(() => (done = true))
     await vi.advanceTimersByTimeAsync(200)
     expect(done).toBe(false)
     await vi.advanceTimersByTimeAsync(200)

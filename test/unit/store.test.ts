@@ -48,8 +48,14 @@ describe("mission/store.ts", () => {
     const store = new MissionStore(dir, "m-1")
     await store.event("a", { n: 1 })
     await store.event("b")
-    const lines = readFileSync(path.join(store.dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
-    expect(lines.map((l) => [l.type, l.n])).toEqual([["a", 1], ["b", undefined]])
+    const lines = readFileSync(path.join(store.dir, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+    expect(lines.map((l) => [l.type, l.n])).toEqual([
+      ["a", 1],
+      ["b", undefined],
+    ])
     expect(typeof lines[0].at).toBe("string")
   })
 
@@ -62,8 +68,15 @@ describe("mission/store.ts", () => {
       ["b", { n: 2 }],
     ])
     await store.events([])
-    const lines = readFileSync(path.join(store.dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l))
-    expect(lines.map((l) => [l.type, l.n])).toEqual([["first", undefined], ["a", 1], ["b", 2]])
+    const lines = readFileSync(path.join(store.dir, "events.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+    expect(lines.map((l) => [l.type, l.n])).toEqual([
+      ["first", undefined],
+      ["a", 1],
+      ["b", 2],
+    ])
   })
 
   it("load rejects a corrupt state.json clearly and leaves it as it is", async () => {

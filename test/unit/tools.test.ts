@@ -119,11 +119,14 @@ describe("opencode/tools.ts", () => {
 
 describe("opencode/tools.ts shownOutput", () => {
   it("gives the model the status line and the planner's questions, not the report", () => {
-    const report = "**Mission needs_user** — the planner needs answers.\n\nWhy.\n\n## Questions\n\n1. Which DB?\n2. Which port?\n\nAnswer them in a new `/task`.\n\n## Spent\n\n- lots"
+    const report =
+      "**Mission needs_user** — the planner needs answers.\n\nWhy.\n\n## Questions\n\n1. Which DB?\n2. Which port?\n\nAnswer them in a new `/task`.\n\n## Spent\n\n- lots"
     const out = shownOutput(report)
     expect(out.split("\n")[0]).toBe("**Mission needs_user** — the planner needs answers.")
     expect(out).toContain("1. Which DB?\n2. Which port?")
     expect(out).not.toContain("## Spent")
-    expect(shownOutput("**Mission sealed** — ok.\n\n## Tasks\n\n| T1 |")).toBe("**Mission sealed** — ok.\n\nThe whole report is shown to the user above, as the engine wrote it.")
+    expect(shownOutput("**Mission sealed** — ok.\n\n## Tasks\n\n| T1 |")).toBe(
+      "**Mission sealed** — ok.\n\nThe whole report is shown to the user above, as the engine wrote it.",
+    )
   })
 })

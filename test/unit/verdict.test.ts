@@ -21,7 +21,12 @@ describe("verdict.ts", () => {
     it("re-runs every command in order and keeps claims beside results", async () => {
       const ran: string[] = []
       const codes: Record<string, number> = { "npm test": 0, "npm run lint": 0 }
-      const v = verdict({ evidence: [{ command: "npm test", exitCode: 0 }, { command: "npm run lint", exitCode: 0 }] })
+      const v = verdict({
+        evidence: [
+          { command: "npm test", exitCode: 0 },
+          { command: "npm run lint", exitCode: 0 },
+        ],
+      })
       const result = await recheckEvidence(v, async (command) => {
         ran.push(command)
         return { exitCode: codes[command] ?? 127, output: `ran ${command}` }
@@ -35,7 +40,12 @@ describe("verdict.ts", () => {
     })
 
     it("reports a command whose exit code differs from the claim", async () => {
-      const v = verdict({ evidence: [{ command: "npm test", exitCode: 0 }, { command: "grep -q TODO x", exitCode: 1 }] })
+      const v = verdict({
+        evidence: [
+          { command: "npm test", exitCode: 0 },
+          { command: "grep -q TODO x", exitCode: 1 },
+        ],
+      })
       const result = await recheckEvidence(v, async (command) => ({ exitCode: command === "npm test" ? 2 : 1, output: "boom" }))
       expect(result.checked).toHaveLength(2)
       expect(result.mismatches).toEqual([{ command: "npm test", claimed: 0, exitCode: 2, output: "boom" }])
