@@ -321,7 +321,7 @@ async function oursWarm(template: Template): Promise<Run> {
     const started = Date.now()
     const res = await attachRun(project, server, served.url, ["--command", "task"], MISSION_B)
     const id = missionIds(project).find((x) => !firstIds.includes(x))
-    return oursRun("ours, warm", project, server, res, started, from, () => readMissionById(project, id))
+    return oursRun("ours, warm", project, server, res, started, from, () => readMission(project, id ?? "(the second mission left no state)"))
   } finally {
     current = MODULES
     await served.kill()
@@ -336,20 +336,6 @@ function attachRun(project: Project, model: ModelServer, url: string, args: stri
 }
 
 const missionIds = (project: Project) => readdirSync(path.join(project.dir, ".opencode/orchestrator")).filter((n) => n.startsWith("m-"))
-
-function readMissionById(project: Project, id: string | undefined): ReturnType<typeof readMission> {
-  if (!id) throw new Error("the second mission left no state")
-  const dir = path.join(project.dir, ".opencode/orchestrator", id)
-  return {
-    id,
-    state: JSON.parse(readFileSync(path.join(dir, "state.json"), "utf8")),
-    todo: readFileSync(path.join(dir, "TODO.md"), "utf8"),
-    events: readFileSync(path.join(dir, "events.jsonl"), "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l)),
-  }
-}
 
 /** One mission of ours, measured from its process and the model server's log from entry `from` on. */
 function oursRun(

@@ -29,10 +29,10 @@ export interface MissionFiles {
   events: { type: string; [key: string]: unknown }[]
 }
 
-/** The one mission a test ran in `project`. */
-export function readMission(project: Project): MissionFiles {
+/** The one mission a test ran in `project`, or the mission `id` of several. */
+export function readMission(project: Project, id?: string): MissionFiles {
   const root = join(project.dir, ".opencode/orchestrator")
-  const ids = readdirSync(root).filter((n) => n.startsWith("m-"))
+  const ids = id ? [id] : readdirSync(root).filter((n) => n.startsWith("m-"))
   if (ids.length !== 1) throw new Error(`expected one mission, found ${ids.join(", ") || "none"}`)
   const dir = join(root, ids[0]!)
   return {
