@@ -124,8 +124,8 @@ async function main(): Promise<void> {
   const refs = (r: SymbolReport) => `${r.totalReferences ?? 0} reference(s), ${r.totalDefinitions} definition(s)`
 
   // Cold: every run on a fresh copy (same content, same old mtimes) = a new index.
-  const coldDef = []
-  const coldRef = []
+  const coldDef: { ms: number; report: SymbolReport }[] = []
+  const coldRef: { ms: number; report: SymbolReport }[] = []
   for (let run = 0; run < COLD_RUNS; run++) {
     for (const [kind, list] of [
       ["def", coldDef],

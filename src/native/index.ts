@@ -7,6 +7,7 @@ import { type AsyncExport, type Binding, BUILD_COMMAND, load } from "./load.js"
 import { NATIVE_ERROR_CODES } from "./types.js"
 import type {
   DiagnosticsReport,
+  OneOffDiagnosticsReport,
   ImportsReport,
   Language,
   LanguagesInfo,
@@ -189,7 +190,7 @@ export interface DiagnosticsOptions {
  * started for this call and shut down (its process group killed) after it.
  * Server trouble (cannot start, exits, never answers, floods) is reported
  * in `server.error`; bad paths reject with E_OUTSIDE_ROOT / E_IO. */
-export function diagnostics(root: string, files: string[], options: DiagnosticsOptions): Promise<DiagnosticsReport> {
+export function diagnostics(root: string, files: string[], options: DiagnosticsOptions): Promise<OneOffDiagnosticsReport> {
   return call("diagnosticsAsync", { root, files, ...options })
 }
 

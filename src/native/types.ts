@@ -201,6 +201,11 @@ export interface DiagnosticsReport {
   timedOut: boolean
 }
 
+/** `diagnostics()`: a one-off server's report, with the milliseconds of each phase (0 for a phase not reached). */
+export interface OneOffDiagnosticsReport extends DiagnosticsReport {
+  timings: { initializeMs: number; diagnosticsMs: number; shutdownMs: number }
+}
+
 /** `lspStart`: a warm language server, or why it did not start. */
 export interface LspStartReport {
   /** Handle for `lspCheck`/`lspClose`; absent when the server did not start. */

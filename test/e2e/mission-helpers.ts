@@ -22,6 +22,9 @@ export interface MissionFiles {
     mission: string
     tasks: { spec: { id: string }; status: string; attempts: { outcome: string; feedback: string }[] }[]
     isolation: { mode: string; note: string }
+    round: number
+    commanderSession: string
+    notes: string[]
     questions?: string[]
     reason?: string
   }

@@ -34,7 +34,7 @@ describe("shell for our subagents in real OpenCode", () => {
       const parts = messages.flatMap((m) => m.parts).filter((p) => p.type === "tool" && p.tool === "shell")
       return Object.fromEntries(
         parts.map((p) => {
-          const state = (p as { state: { status: string; input: { command: string }; output?: string; error?: string } }).state
+          const state = (p as unknown as { state: { status: string; input: { command: string }; output?: string; error?: string } }).state
           return [state.input.command, { status: state.status, text: state.output ?? state.error ?? "" }]
         }),
       )

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { Options } from "../../src/config.js"
 import { runMission } from "../../src/mission/engine.js"
 import { Handoffs } from "../../src/opencode/handoff.js"
-import type { Progress } from "../../src/opencode/progress.js"
+import type { Progress } from "../../src/mission/ports.js"
 import { type Call, defaultWorker, FakeSessions, noAnalysis, planner, type Script } from "../support/fake-sdk.js"
 import { gitRepo, plan, pluginOptions, task } from "../support/helpers.js"
 

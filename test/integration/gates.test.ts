@@ -142,8 +142,8 @@ describe("mission/gates.ts type-check gate", () => {
       workspace: { mode: "worktree", integrationDir: base },
       signal: new AbortController().signal,
     } as unknown as Mission
-    expect((await runGates(m, task, ["a.ts"], [])).ok).toBe(true)
-    await runGates(m, task, ["a.ts"], [])
+    expect((await runGates(m, task, ["a.ts"], [], "tree")).ok).toBe(true)
+    await runGates(m, task, ["a.ts"], [], "tree")
     expect(m.state.notes).toEqual([`type-check gate: ${used}`])
   })
 })

@@ -60,7 +60,7 @@ describe("code tools", () => {
   it("validates arguments with the schema", () => {
     const outline = codeTools().code_outline
     if (!outline) throw new Error("missing")
-    const schema = (outline.args as { files: { safeParse(v: unknown): { success: boolean } } }).files
+    const schema = (outline.args as unknown as { files: { safeParse(v: unknown): { success: boolean } } }).files
     expect(schema.safeParse([]).success).toBe(false)
     expect(schema.safeParse(["a.ts"]).success).toBe(true)
   })

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import type { AgentId } from "../../src/agents.js"
+import type { z } from "zod"
 import { Options } from "../../src/config.js"
 import { type MissionResult, runMission } from "../../src/mission/engine.js"
 import type { PlanSpec } from "../../src/mission/plan.js"
@@ -149,7 +150,8 @@ export interface Run extends MissionResult {
 export async function runScripted(
   directory: string,
   script: Script,
-  options: Partial<Options> = {},
+  /** Plugin options as a user writes them (defaults filled in by the schema). */
+  options: z.input<typeof Options> = {},
   signal: AbortSignal = new AbortController().signal,
   mission = "Build the demo feature.\nWith details on the second line.",
   analysis: CodeAnalysis = noAnalysis,
