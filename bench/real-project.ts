@@ -778,30 +778,30 @@ function analyze(raw: Raw) {
       .map((r) => r.phases!)
     return ps.length ? Object.fromEntries(Object.keys(ps[0]!).map((k) => [k, med(ps.map((p) => p[k]!))])) : {}
   }
-  // Segments of ours beyond its model replies, per run then the median (ms).
-  const seg = (f: (p: Record<string, number>) => number) =>
-    med(
-      ok("ours")
-        .filter((r) => r.phases)
-        .map((r) => f(r.phases!)),
-    )
-  const segments = {
-    "start-up (process start → first model request)": a.startupMs,
-    "first model request (the title request) → commander's first request": seg(
-      (p) => p.firstCommanderRequest! - ok("ours").find((r) => r.phases === p)!.startupMs,
-    ),
-    "commander's reply → planner's first request": seg((p) => p.firstPlannerRequest! - p.firstCommanderRequest! - raw.replyMs),
-    "plan accepted → round 1 started (placing attempts)": seg((p) => p.firstRoundStarted! - p.planAccepted!),
-    "round 1 started → first worker request (sessions, OpenCode instances in 4 new directories)": seg((p) => p.firstWorkerRequest! - p.firstRoundStarted!),
-    "last worker reply → first task review request (gates: syntax, type check, verify commands; review session)": seg(
-      (p) => p.firstTaskReviewRequest! - p.lastWorkerRequestEnd!,
-    ),
-    "task reviews (first request → last reply; 1 reply each, 4 in parallel)": seg((p) => p.lastTaskReviewEnd! - p.firstTaskReviewRequest!),
-    "last task review → mission_verify (merges, mission verify)": seg((p) => p.missionVerify! - p.lastTaskReviewEnd!),
-    "mission_verify → final review request (session in the integration checkout)": seg((p) => p.firstMissionReviewRequest! - p.missionVerify!),
-    "final review reply → mission_ended (seal)": seg((p) => p.missionEnded! - p.missionReviewEnd!),
-    "mission_ended → commander's last reply ends (its 1 reply)": seg((p) => p.lastCommanderRequestEnd! - p.missionEnded!),
+  // Segments of ours beyond its model replies, per run then the median (ms), cold and warm.
+  const segmentsOf = (variant: "ours" | "ours, warm", startupMs: number) => {
+    const runsOf = ok(variant).filter((r) => r.phases)
+    const seg = (f: (p: Record<string, number>, r: Run) => number) => med(runsOf.map((r) => f(r.phases!, r)))
+    return {
+      "start-up (process start → first model request)": startupMs,
+      "first model request (the title request) → commander's first request": seg((p, r) => p.firstCommanderRequest! - r.startupMs),
+      "commander's reply → planner's first request": seg((p) => p.firstPlannerRequest! - p.firstCommanderRequest! - raw.replyMs),
+      "plan accepted → round 1 started (placing attempts)": seg((p) => p.firstRoundStarted! - p.planAccepted!),
+      "round 1 started → first worker request (sessions; OpenCode instances in the checkouts, new ones when cold)": seg(
+        (p) => p.firstWorkerRequest! - p.firstRoundStarted!,
+      ),
+      "last worker reply → first task review request (gates: syntax, type check, verify commands; review session)": seg(
+        (p) => p.firstTaskReviewRequest! - p.lastWorkerRequestEnd!,
+      ),
+      "task reviews (first request → last reply; 1 reply each, 4 in parallel)": seg((p) => p.lastTaskReviewEnd! - p.firstTaskReviewRequest!),
+      "last task review → mission_verify (merges, mission verify)": seg((p) => p.missionVerify! - p.lastTaskReviewEnd!),
+      "mission_verify → final review request (session in the integration checkout)": seg((p) => p.firstMissionReviewRequest! - p.missionVerify!),
+      "final review reply → mission_ended (seal)": seg((p) => p.missionEnded! - p.missionReviewEnd!),
+      "mission_ended → commander's last reply ends (its 1 reply)": seg((p) => p.lastCommanderRequestEnd! - p.missionEnded!),
+    }
   }
+  const segments = segmentsOf("ours", a.startupMs)
+  const warmSegments = segmentsOf("ours, warm", aw.startupMs)
   return {
     ...raw,
     summary: [a, b, c, aw, bw],
@@ -809,8 +809,9 @@ function analyze(raw: Raw) {
     checkout,
     verify,
     checkoutPrepSharePercent: prepShare,
-    phases: { ours: medians("ours"), taskTool: medians("task tool") },
+    phases: { ours: medians("ours"), taskTool: medians("task tool"), oursWarm: medians("ours, warm"), taskToolWarm: medians("task tool, warm") },
     oursSegments: segments,
+    oursWarmSegments: warmSegments,
   }
 }
 
@@ -903,8 +904,8 @@ function render(data: ReturnType<typeof analyze>): string {
     "## Where ours spends its time (medians over its runs, ms; segments that hold model replies say so)",
     "",
     table(
-      ["segment", "ms"],
-      Object.entries(data.oursSegments).map(([k, v]) => [k, v]),
+      ["segment", "cold ms", "warm ms"],
+      Object.entries(data.oursSegments).map(([k, v]) => [k, v, (data.oursWarmSegments as Record<string, number>)[k] ?? ""]),
     ),
     "",
     `- Phase medians, ms from process start — ours: ${Object.entries(data.phases.ours)
@@ -913,10 +914,17 @@ function render(data: ReturnType<typeof analyze>): string {
     `- task tool: ${Object.entries(data.phases.taskTool)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
+    `- ours, warm (ms from the attached client's start): ${Object.entries(data.phases.oursWarm)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+    `- task tool, warm: ${Object.entries(data.phases.taskToolWarm)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ")}`,
+    "- Warm, ours spends beyond the task tool's floor mostly in work the task tool does not do: the gates before the reviews (the type check next to the same verify commands), the reviews waiting on the slowest gate, the merges and the mission's full test run, and two more model turns (planner, final review).",
     "",
     "## Findings",
     "",
-    "- **With the tsx CLI as the test runner (`npx tsx --test test/<x>.test.ts`) our mission fails every task** (trial run, `real-project.tsx-cli-failure.md`): the CLI listens on `$TMPDIR/tsx-<uid>/<pid>.pipe`; our sandbox gives each command its own pid namespace (so the same small pid) and all slots of a mission one tmp, so the 4 parallel test runs collide (`EADDRINUSE …/tmp/tsx-0/15.pipe`). Outside the sandbox (the task tool) pids differ and it passes. Any tool that names temp files by pid is exposed. This bench therefore runs `node --import tsx --test`.",
+    "- **With the tsx CLI as the test runner (`npx tsx --test test/<x>.test.ts`) our mission fails every task** (trial run, `real-project.tsx-cli-failure.md`): the CLI listens on `$TMPDIR/tsx-<uid>/<pid>.pipe`; our sandbox gives each command its own pid namespace (so the same small pid) and all slots of a mission one tmp, so the 4 parallel test runs collide (`EADDRINUSE …/tmp/tsx-0/15.pipe`). Outside the sandbox (the task tool) pids differ and it passes. Any tool that names temp files by pid is exposed. This bench therefore runs `node --import tsx --test`. (Fixed since: every command now gets a temp dir of its own.)",
     "- In that run each retry's worker wrote the same files, so the tree was the same and the engine **reused the failed (environmental) result** (`command_reused`) for attempts 2 and 3 instead of re-running: a flaky failure cached by tree cannot be recovered by a retry.",
     "",
     ...runs.filter((r) => !r.ok).map((r) => `- Failed run (${r.variant}): ${r.note}`),
