@@ -6,7 +6,6 @@
 import { type AsyncExport, type Binding, BUILD_COMMAND, load } from "./load.js"
 import { NATIVE_ERROR_CODES } from "./types.js"
 import type {
-  DiagnosticsReport,
   OneOffDiagnosticsReport,
   ImportsReport,
   Language,
