@@ -118,6 +118,8 @@ export class WorktreeWorkspace implements Workspace {
   private userManifests?: Promise<string>
   /** Serialises `git worktree add` (it reads every other worktree, and fails on one another add is still writing). */
   private readonly registering = pLimit(1)
+  /** One `git worktree prune` before the first pooled checkout is made anew. */
+  private pruned?: Promise<unknown>
 
   private constructor(
     private readonly root: string,
@@ -272,7 +274,7 @@ export class WorktreeWorkspace implements Workspace {
       await rm(slot.path, { recursive: true, force: true })
       await this.registering(async () => {
         // A pooled checkout removed by hand may still be registered: git forgets it first.
-        if (this.lease) await gitRaw(["worktree", "prune"], { cwd: this.root })
+        if (this.lease) await (this.pruned ??= gitRaw(["worktree", "prune"], { cwd: this.root }))
         await git(["worktree", "add", "--quiet", "--no-checkout", ...(branch ? [slot.path, branch] : ["--detach", slot.path, this.base])], { cwd: this.root })
       })
       slot.gitLink = await readFile(path.join(slot.path, ".git"), "utf8")
@@ -679,8 +681,9 @@ export class WorktreeWorkspace implements Workspace {
   private async park(slot: Slot): Promise<void> {
     await this.restoreGitLink(slot)
     // A slot left on the branch of an attempt whose branch is gone already is parked on the base.
-    const head = (await gitRaw(["rev-parse", "-q", "--verify", "HEAD"], { cwd: slot.path })).stdout.toString().trim() || this.base
-    await gitRaw(["update-ref", "--no-deref", "-m", "orchestrator: parked", "HEAD", head], { cwd: slot.path })
+    // The user's post-checkout hook does not run (PLUGIN_IDENTITY points core.hooksPath away).
+    const detached = await gitRaw(["checkout", "--quiet", "--detach"], { cwd: slot.path, env: PLUGIN_IDENTITY })
+    if (detached.code !== 0) await gitRaw(["update-ref", "--no-deref", "-m", "orchestrator: parked", "HEAD", this.base], { cwd: slot.path })
     await this.saveRecord(slot)
   }
 
