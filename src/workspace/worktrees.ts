@@ -249,6 +249,12 @@ export class WorktreeWorkspace implements Workspace {
     }
   }
 
+  /** Before the first pooled checkout is made anew: git forgets checkouts removed by hand (once per mission). */
+  private pruneOnce(): Promise<unknown> {
+    this.pruned ??= gitRaw(["worktree", "prune"], { cwd: this.root })
+    return this.pruned
+  }
+
   /** A checkout: adopted from the pool or made (registered with git, checked out), then bootstrapped and set up. */
   private makeSlot(index: number | "integration", branch: string | undefined): Slot {
     const name = slotName(index)
@@ -274,7 +280,7 @@ export class WorktreeWorkspace implements Workspace {
       await rm(slot.path, { recursive: true, force: true })
       await this.registering(async () => {
         // A pooled checkout removed by hand may still be registered: git forgets it first.
-        if (this.lease) await (this.pruned ??= gitRaw(["worktree", "prune"], { cwd: this.root }))
+        if (this.lease) await this.pruneOnce()
         await git(["worktree", "add", "--quiet", "--no-checkout", ...(branch ? [slot.path, branch] : ["--detach", slot.path, this.base])], { cwd: this.root })
       })
       slot.gitLink = await readFile(path.join(slot.path, ".git"), "utf8")
