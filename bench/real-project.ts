@@ -337,6 +337,18 @@ function attachRun(project: Project, model: ModelServer, url: string, args: stri
 
 const missionIds = (project: Project) => readdirSync(path.join(project.dir, ".opencode/orchestrator")).filter((n) => n.startsWith("m-"))
 
+/** What every run reports of its process and the model server's log, with its floor (zero overhead). */
+function timing(res: RunResult, startupMs: number, serial: number, work: LogEntry[]) {
+  return {
+    processMs: res.durationMs,
+    startupMs,
+    serialReplies: serial,
+    floorMs: serial * REPLY_MS + startupMs,
+    requests: work.length,
+    modelSpanMs: span(work),
+  }
+}
+
 /** One mission of ours, measured from its process and the model server's log from entry `from` on. */
 function oursRun(
   variant: Run["variant"],
@@ -371,12 +383,7 @@ function oursRun(
     const run: Run = {
       variant,
       ok,
-      processMs: res.durationMs,
-      startupMs,
-      serialReplies: serial,
-      floorMs: serial * REPLY_MS + startupMs,
-      requests: work.length,
-      modelSpanMs: span(work),
+      ...timing(res, startupMs, serial, work),
       ...(ok
         ? {}
         : {
@@ -570,12 +577,7 @@ function taskToolRun(
     return {
       variant,
       ok,
-      processMs: res.durationMs,
-      startupMs,
-      serialReplies: serial,
-      floorMs: serial * REPLY_MS + startupMs,
-      requests: work.length,
-      modelSpanMs: span(work),
+      ...timing(res, startupMs, serial, work),
       phases: {
         firstPrimaryRequest: Math.min(...work.filter((e) => !isTask(e)).map((e) => e.startedAt)) - started,
         firstSubagentRequest: Math.min(...subagents.map((e) => e.startedAt)) - started,
